@@ -1,0 +1,45 @@
+"""Fills: executions reported by a venue, unique per (venue, trade_id)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+
+from app.engine.domain.orders import OrderSide
+
+
+class Liquidity(StrEnum):
+    MAKER = "maker"
+    TAKER = "taker"
+
+
+@dataclass(frozen=True, slots=True)
+class Fill:
+    """One execution. ``fee`` is charged in ``fee_currency`` (quote or base, as the venue does).
+
+    ``source`` and ``realized_pnl`` are filled in by the engine when it records the fill.
+    """
+
+    venue: str
+    trade_id: str
+    client_id: str
+    venue_order_id: str | None
+    symbol: str
+    side: OrderSide
+    quantity: Decimal
+    price: Decimal
+    fee: Decimal
+    fee_currency: str
+    liquidity: Liquidity
+    ts: int
+    source: str = ""
+    realized_pnl: Decimal | None = None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.venue, self.trade_id)
+
+    @property
+    def notional(self) -> Decimal:
+        return self.quantity * self.price
