@@ -110,6 +110,9 @@ TRANSITIONS: dict[tuple[OrderStatus, OrderEventKind], OrderStatus] = {
     (S.ACCEPTED, E.EXPIRED): S.EXPIRED,
     (S.ACCEPTED, E.MODIFIED): S.ACCEPTED,
     (S.ACCEPTED, E.UNKNOWN): S.UNKNOWN,
+    # an engine-side (emulated) stop is ACCEPTED locally; the venue may still refuse it when
+    # the trigger releases it
+    (S.ACCEPTED, E.REJECTED): S.REJECTED,
     (S.PARTIALLY_FILLED, E.FILLED): S.FILLED,
     (S.PARTIALLY_FILLED, E.CANCELED): S.CANCELED,
     (S.PARTIALLY_FILLED, E.EXPIRED): S.EXPIRED,

@@ -1,9 +1,13 @@
-"""Positions with average-cost accounting.
+"""Positions with average-cost accounting, kept exact.
 
-Quantity is net and signed (short < 0). A fill that reduces the position realizes
-``(exit - average entry) x closed quantity x direction``; a fill that crosses zero closes the
-old position and opens the remainder at the fill price. Fees are kept apart from price P&L and
-subtracted in ``net_realized``.
+Quantity is net and signed (short < 0). ``cost`` is the cash paid to open what is held
+(negative for a short: cash received). The average entry price is ``cost / quantity``. A fill
+that reduces the position removes the closed share of the cost and realizes
+``direction x closed qty x price - removed cost``; closing in full removes exactly the cost,
+so a completed round trip realizes exactly its cash change. A fill that crosses zero closes
+the old position and opens the remainder at the fill price. Unrealized P&L is
+``quantity x last - cost``, which keeps ``deposits + realized + unrealized - fees = equity``
+exact in Decimal. Fees are kept apart from price P&L (``net_realized`` subtracts them).
 """
 
 from __future__ import annotations
@@ -14,13 +18,16 @@ from decimal import Decimal
 from app.engine.domain.orders import OrderSide
 from app.engine.domain.values import ZERO
 
+#: resolution of the cost share removed by a partial close (far below any tick)
+COST_QUANTUM = Decimal("1e-12")
+
 
 @dataclass(slots=True)
 class Position:
     symbol: str
     source: str = ""
     quantity: Decimal = ZERO
-    avg_price: Decimal = ZERO
+    cost: Decimal = ZERO
     realized_pnl: Decimal = ZERO
     fees: Decimal = ZERO
     last_price: Decimal | None = None
@@ -35,10 +42,14 @@ class Position:
         return "flat" if self.quantity == 0 else ("long" if self.quantity > 0 else "short")
 
     @property
+    def avg_price(self) -> Decimal:
+        return self.cost / self.quantity if self.quantity else ZERO
+
+    @property
     def unrealized_pnl(self) -> Decimal:
         if self.quantity == 0 or self.last_price is None:
             return ZERO
-        return (self.last_price - self.avg_price) * self.quantity
+        return self.quantity * self.last_price - self.cost
 
     @property
     def net_realized(self) -> Decimal:
@@ -57,22 +68,26 @@ class Position:
         realized = ZERO
         self.fees += fee_in_quote
         if self.quantity == 0 or (self.quantity > 0) == (signed > 0):
-            total = self.quantity + signed
-            self.avg_price = (self.avg_price * abs(self.quantity) + price * qty) / abs(total)
             if self.quantity == 0:
                 self.opened_ns = ts
-            self.quantity = total
-        else:
-            closing = min(qty, abs(self.quantity))
-            direction = 1 if self.quantity > 0 else -1
-            realized = (price - self.avg_price) * closing * direction
+            self.cost += signed * price
             self.quantity += signed
-            if self.quantity == 0:
-                self.avg_price = ZERO
-            elif (self.quantity > 0) != (direction > 0):
+        else:
+            held = abs(self.quantity)
+            direction = 1 if self.quantity > 0 else -1
+            closing = min(qty, held)
+            if closing == held:
+                removed = self.cost
+            else:
+                removed = (self.cost * closing / held).quantize(COST_QUANTUM)
+            realized = direction * closing * price - removed
+            self.cost -= removed
+            self.quantity += signed
+            if self.quantity != 0 and (self.quantity > 0) != (direction > 0):
                 # flipped through zero: the remainder opens at the fill price
-                self.avg_price = price
+                self.cost = self.quantity * price
                 self.opened_ns = ts
         self.realized_pnl += realized
-        self.last_price = price if self.last_price is None else self.last_price
+        if self.last_price is None:
+            self.last_price = price
         return realized

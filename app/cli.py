@@ -1,0 +1,165 @@
+"""The command line: every command, its arguments and their validation.
+
+Bad values get a message naming the option and the rule, and exit status 2; a database that
+cannot be used (corrupted, locked, newer schema, in use by another process) exits with 3.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import math
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from app import __version__
+from app.engine.domain.errors import ValidationError
+from app.engine.domain.ids import validate_source
+from app.engine.trade_export import COLUMNS
+
+EXIT_INPUT = 2
+EXIT_STORE = 3
+
+EPILOG = f"""\
+commands:
+  (none)        run Tradedesk: a paper account on the offline demo market, printing a live
+                summary until Ctrl-C (the desktop window replaces this in a later release)
+  demo          a headless session for a fixed time: paper account on the demo market
+  export trades write fills to CSV; columns: {", ".join(COLUMNS)}
+
+every command accepts --data-dir DIR (default: the per-user data folder).
+"""
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number (got {text!r})") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a finite number greater than 0 (got {text!r})")
+    return value
+
+
+def _time_arg(text: str) -> datetime:
+    """A UTC date (2026-11-22) or ISO-8601 time (2026-11-22T10:00:00Z / with offset)."""
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"must be a date like 2026-11-22 or an ISO-8601 time (got {text!r})"
+        ) from None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _source_arg(text: str) -> str:
+    try:
+        return validate_source(text)
+    except ValidationError as exc:
+        raise argparse.ArgumentTypeError(exc.rule + f" (got {text!r})") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="main.py",
+        description="Tradedesk: a trading terminal for manual traders who also run bots.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"Tradedesk {__version__}")
+    parser.add_argument(
+        "--data-dir", type=Path, default=None, help="folder for the database and settings"
+    )
+    parser.add_argument(
+        "--log-level",
+        default="WARNING",
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="engine log level on stderr (default WARNING)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    demo = sub.add_parser(
+        "demo",
+        help="headless paper session on the demo market",
+        description="Run a paper account on the offline demo market (real historical candles "
+        "replayed as a live feed) and print balances, positions, equity and P&L as it goes.",
+    )
+    demo.add_argument(
+        "--seconds", type=_positive_float, required=True, help="how long to run (wall seconds)"
+    )
+    demo.add_argument(
+        "--demo-orders",
+        action="store_true",
+        help="place a few real orders through the risk gate (market with SL/TP bracket, "
+        "limit, cancel, and one the gate refuses)",
+    )
+    demo.add_argument(
+        "--speed",
+        type=_positive_float,
+        default=None,
+        help="demo minutes per wall minute (default from settings, 1.0)",
+    )
+    demo.add_argument(
+        "--interval", type=_positive_float, default=1.0, help="seconds between summaries"
+    )
+
+    export = sub.add_parser("export", help="export data to files")
+    what = export.add_subparsers(dest="what", metavar="WHAT", required=True)
+    trades = what.add_parser(
+        "trades",
+        help="fills to CSV",
+        description="Write fills to CSV with the columns: " + ", ".join(COLUMNS),
+    )
+    trades.add_argument("--out", type=Path, required=True, help="CSV file to write")
+    trades.add_argument("--since", type=_time_arg, help="from this UTC date/time (inclusive)")
+    trades.add_argument("--until", type=_time_arg, help="before this UTC date/time (exclusive)")
+    trades.add_argument("--source", type=_source_arg, help="manual, external or bot:<id>")
+    trades.add_argument("--symbol", help="only this symbol, e.g. BTC/USD")
+    return parser
+
+
+def main(argv: Sequence[str]) -> int:
+    parser = build_parser()
+    args = parser.parse_args(list(argv))
+    logging.basicConfig(
+        level=getattr(logging, args.log_level),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # ccxt logs API key headers at DEBUG: keep it quiet whatever the app level is
+    logging.getLogger("ccxt").setLevel(max(logging.INFO, getattr(logging, args.log_level)))
+
+    from app import bootstrap  # heavy imports only once the arguments are known
+    from app.engine.store.errors import StoreError
+
+    try:
+        settings = bootstrap.load_settings(args.data_dir)
+        if args.command == "export":
+            return bootstrap.export_trades(
+                settings,
+                out=args.out,
+                since=args.since,
+                until=args.until,
+                source=args.source,
+                symbol=args.symbol,
+            )
+        seconds = args.seconds if args.command == "demo" else math.inf
+        return asyncio.run(
+            bootstrap.run_demo_session(
+                settings,
+                seconds=seconds,
+                demo_orders=getattr(args, "demo_orders", False),
+                speed=getattr(args, "speed", None),
+                interval=getattr(args, "interval", 1.0),
+            )
+        )
+    except ValidationError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except StoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_STORE
+    except KeyboardInterrupt:
+        return 130

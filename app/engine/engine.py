@@ -1,0 +1,270 @@
+"""The trading engine: one object that owns the bus, portfolio, risk gate, OMS, emulated
+stops, brackets and trading controls, restores them from the journal, and offers the one
+facade every client (CLI, UI, bots) uses to trade. It knows nothing of Qt or of any venue
+SDK: the venue comes in through the ExecutionClient port.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from app.engine.brackets import BracketManager, validate_bracket
+from app.engine.bus import Bus, Priority
+from app.engine.clock import Clock
+from app.engine.controls import TradingControls
+from app.engine.domain.events import (
+    AccountChanged,
+    FillRecorded,
+    OrderUpdated,
+    PositionChanged,
+    TradingState,
+)
+from app.engine.domain.instruments import Instrument
+from app.engine.domain.market import Bar, QuoteTick, TradeTick
+from app.engine.domain.orders import Order, OrderEventKind, OrderRequest, OrderType
+from app.engine.domain.positions import Position
+from app.engine.emulator import OrderEmulator
+from app.engine.flatten import close_position, flatten_all, reverse_position
+from app.engine.journal_port import JournalPort
+from app.engine.oms import OrderManager, is_emulated
+from app.engine.portfolio import Portfolio
+from app.engine.ports import ExecutionClient
+from app.engine.risk import RiskGate
+from app.engine.risk_limits import RiskLimits
+from app.engine.tasks import TaskSupervisor
+
+log = logging.getLogger(__name__)
+LIMITS_KEY = "risk_limits"
+
+
+@dataclass(frozen=True, slots=True)
+class AccountSummary:
+    equity: Decimal
+    cash: Decimal
+    day_pnl: Decimal
+    realized: Decimal
+    unrealized: Decimal
+    fees: Decimal
+    state: str
+    positions: tuple[Position, ...]
+    balances: tuple[tuple[str, Decimal], ...]
+
+
+class TradingEngine:
+    def __init__(
+        self,
+        *,
+        journal: Any,
+        client: ExecutionClient,
+        instruments: Mapping[str, Instrument],
+        clock: Clock,
+        currency: str = "USD",
+        breaker_interval_s: float = 0.5,
+    ) -> None:
+        self.journal: JournalPort = journal
+        self.store = journal  # the concrete journal, for reads (fills, orders) at startup
+        self.client = client
+        self.instruments = dict(instruments)
+        self.clock = clock
+        self.breaker_interval_s = breaker_interval_s
+        self.bus = Bus()
+        self.tasks = TaskSupervisor()
+        self.portfolio = Portfolio(self.instruments, currency)
+        self.oms: OrderManager
+        self.risk = RiskGate(
+            self.instruments,
+            self.portfolio,
+            lambda: self.oms.venue_working(),
+            clock.now_ns,
+            shorting=client.capabilities.shorting,
+        )
+        self.oms = OrderManager(self.bus, journal, self.portfolio, self.risk, client, clock.now_ns)
+        self.emulator = OrderEmulator(
+            release=self._release_stop,
+            modify_trigger=self._trail_stop,
+            tick_size=lambda s: self.instruments[s].tick_size,
+            spawn=self.tasks.spawn,
+        )
+        self.oms.emulator = self.emulator
+        self.brackets = BracketManager(self.oms, journal, self.tasks.spawn)
+        self.controls = TradingControls(self.bus, journal, self.risk, self.portfolio, self.oms)
+        self._started = False
+        b = self.bus
+        b.subscribe(TradeTick, self._mark, priority=Priority.CORE)
+        b.subscribe(TradeTick, self.emulator.on_trade, priority=Priority.RISK)
+        b.subscribe(FillRecorded, self.brackets.on_fill, priority=Priority.RISK)
+        b.subscribe(FillRecorded, self._after_fill, priority=Priority.RISK)
+        b.subscribe(OrderUpdated, self.brackets.on_order, priority=Priority.RISK)
+        b.subscribe(PositionChanged, self.brackets.on_position, priority=Priority.RISK)
+
+    # --- lifecycle ------------------------------------------------------------------------
+    async def start(self, *, initial_deposit: Mapping[str, Decimal] | None = None) -> list[str]:
+        """Restore state from the journal, reconcile with the venue, start supervision.
+
+        Returns reconciliation findings (empty when the venue and the journal agree)."""
+        now = self.clock.now_ns()
+        ledger = self.store.load_ledger()
+        if not ledger and initial_deposit:
+            for asset, amount in initial_deposit.items():
+                self.journal.append_ledger(now, asset, amount, "deposit", "paper account opened")
+                self.portfolio.deposit(asset, amount)
+        for entry in ledger:
+            self.portfolio.deposit(entry.asset, entry.amount)
+        for fill in self.store.load_fills():
+            self.oms.fill_keys.add(fill.key)
+            self.portfolio.apply_fill(fill)
+            self.oms.fills.append(fill)
+        for order in self.store.load_orders(open_only=False):
+            self.oms.orders[order.client_id] = order
+        saved_limits = self.journal.get_kv(LIMITS_KEY)
+        if saved_limits:
+            self.risk.limits = RiskLimits.from_mapping(saved_limits)
+        self.brackets.restore()
+        for order in self.oms.orders.values():
+            if order.is_working and is_emulated(order):
+                self.emulator.hold(order, self.brackets.trail_of(order.client_id))
+        self.controls.restore(now)
+        findings = await self.oms.reconcile()
+        findings.extend(await self._check_balances())
+        self.tasks.spawn(self._breaker_loop(), "breaker")
+        self._started = True
+        return findings
+
+    async def stop(self) -> None:
+        await self.tasks.shutdown()
+        await self.journal_flush()
+
+    async def journal_flush(self) -> None:
+        flush = getattr(self.store, "flush", None)
+        if flush is not None:
+            await flush()
+
+    async def _check_balances(self) -> list[str]:
+        """Compare the venue's balances with ours; a mismatch halts trading."""
+        venue = await self.client.balances()
+        ours = self.portfolio.balances
+        zero = Decimal(0)
+        diffs = [
+            f"{asset}: venue {venue.get(asset, zero)} vs journal {ours.get(asset, zero)}"
+            for asset in sorted(set(venue) | set(ours))
+            if venue.get(asset, zero) != ours.get(asset, zero)
+        ]
+        if diffs:
+            message = "balances differ from the venue: " + "; ".join(diffs)
+            log.error(message)
+            self.controls.set_state(TradingState.HALTED, message, self.clock.now_ns())
+        return diffs
+
+    # --- market data in -------------------------------------------------------------------
+    def on_market(self, event: TradeTick | QuoteTick | Bar) -> None:
+        self.bus.publish(event)
+
+    def _mark(self, tick: TradeTick) -> None:
+        self.portfolio.mark(tick.symbol, tick.price)
+
+    # --- facade: orders -------------------------------------------------------------------
+    async def place_order(self, req: OrderRequest) -> Order:
+        """The one way to trade. Raises ValidationError/RiskDenied naming the field at fault."""
+        if req.bracket is not None and not req.bracket.empty:
+            inst = self.instruments.get(req.symbol)
+            ref = self.portfolio.last_prices.get(req.symbol)
+            limit_price = req.price if req.type is OrderType.LIMIT else None
+            if inst is not None and (limit_price is not None or ref is not None):
+                reference = (
+                    inst.make_price(limit_price, "price") if limit_price is not None else ref
+                )
+                assert reference is not None
+                validate_bracket(req.bracket, req.side, reference)
+        order = await self.oms.submit(req)
+        if req.bracket is not None and not req.bracket.empty:
+            self.brackets.attach(order, req.bracket)
+            if order.filled_qty > 0:  # filled before we could attach (market order)
+                self.tasks.spawn(self.brackets._ensure_children(order.client_id), "bracket")
+        return order
+
+    async def cancel(self, client_id: str) -> None:
+        await self.oms.cancel(client_id, "canceled by trader")
+
+    async def cancel_all(self, *, symbol: str | None = None, source: str | None = None) -> int:
+        return await self.oms.cancel_all(symbol=symbol, source=source)
+
+    async def modify(
+        self,
+        client_id: str,
+        *,
+        price: object = None,
+        trigger_price: object = None,
+        quantity: object = None,
+    ) -> None:
+        await self.oms.modify(
+            client_id, price=price, trigger_price=trigger_price, quantity=quantity
+        )
+
+    async def close_position(self, symbol: str) -> list[Order]:
+        return await close_position(self.oms, symbol)
+
+    async def reverse_position(self, symbol: str) -> Order:
+        return await reverse_position(self.oms, symbol)
+
+    async def flatten_all(self) -> list[Order]:
+        return await flatten_all(self.oms)
+
+    async def kill_switch(self, *, flatten: bool = False) -> int:
+        return await self.controls.kill_switch(self.clock.now_ns(), flatten=flatten)
+
+    def resume_trading(self) -> None:
+        self.controls.resume(self.clock.now_ns())
+
+    def set_limits(self, values: Mapping[str, object]) -> RiskLimits:
+        """Validate and apply risk limits at once; persisted for the next start."""
+        limits = RiskLimits.from_mapping(values, self.risk.limits)
+        self.risk.limits = limits
+        self.journal.set_kv(LIMITS_KEY, limits.to_mapping())
+        return limits
+
+    # --- figures --------------------------------------------------------------------------
+    def summary(self) -> AccountSummary:
+        p = self.portfolio
+        return AccountSummary(
+            equity=p.equity(),
+            cash=p.cash,
+            day_pnl=self.controls.day_pnl(),
+            realized=p.realized_pnl(),
+            unrealized=p.unrealized_pnl(),
+            fees=p.fees(),
+            state=self.risk.state.value,
+            positions=tuple(p.open_positions()),
+            balances=tuple(sorted((a, v) for a, v in p.balances.items() if v != 0)),
+        )
+
+    # --- internals ------------------------------------------------------------------------
+    async def _release_stop(self, order: Order, as_type: OrderType) -> None:
+        await self.oms.send(order, as_type=as_type)
+
+    def _trail_stop(self, order: Order, trigger: Decimal) -> None:
+        self.oms._apply(order, OrderEventKind.MODIFIED, new_trigger=trigger)
+
+    def _after_fill(self, event: FillRecorded) -> None:
+        now = self.clock.now_ns()
+        self.bus.publish(
+            AccountChanged(
+                self.portfolio.equity(), self.portfolio.cash, self.controls.day_pnl(), now
+            )
+        )
+        if self._started:
+            self.tasks.spawn(self.controls.check_breaker(now), "breaker-check")
+
+    async def _breaker_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.breaker_interval_s)
+            try:
+                await self.controls.check_breaker(self.clock.now_ns())
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("breaker check failed")

@@ -1,0 +1,401 @@
+"""Order management: the life of every order, from request to final state.
+
+Rules this module keeps (see DESIGN.md):
+- every request passes the risk gate; nothing denied is journaled or sent;
+- an order is journaled (status SUBMITTED, durable) before the venue hears of it;
+- fills are applied once per (venue, trade id), whatever the venue repeats;
+- a request that may or may not have reached the venue makes the order UNKNOWN; it is never
+  resent, and reconciliation (``reconcile``) settles it from the venue's answer;
+- an event that does not fit an order's state is logged and skipped, never fatal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from decimal import Decimal
+from typing import Protocol
+
+from app.engine.bus import Bus
+from app.engine.domain.errors import InvalidTransition, ValidationError
+from app.engine.domain.events import (
+    ExecutionReport,
+    FillRecorded,
+    OrderAccepted,
+    OrderCanceled,
+    OrderDenied,
+    OrderExpired,
+    OrderFilled,
+    OrderModified,
+    OrderRejected,
+    OrderUpdated,
+    PositionChanged,
+)
+from app.engine.domain.fills import Fill
+from app.engine.domain.ids import EXTERNAL, new_client_order_id
+from app.engine.domain.orders import (
+    Order,
+    OrderEventKind,
+    OrderRequest,
+    OrderStatus,
+    OrderType,
+)
+from app.engine.journal_port import JournalPort
+from app.engine.portfolio import Portfolio
+from app.engine.ports import (
+    ExecutionClient,
+    OrderNotFound,
+    OrderRefused,
+    VenueError,
+    VenueOrderState,
+)
+from app.engine.risk import RiskDenied, RiskGate
+
+log = logging.getLogger(__name__)
+EMULATED_PREFIX = "EMU-"
+K = OrderEventKind
+
+
+class OrderManager:
+    def __init__(
+        self,
+        bus: Bus,
+        journal: JournalPort,
+        portfolio: Portfolio,
+        risk: RiskGate,
+        client: ExecutionClient,
+        clock: Callable[[], int],
+        *,
+        request_timeout_s: float = 10.0,
+    ) -> None:
+        self.bus = bus
+        self.journal = journal
+        self.portfolio = portfolio
+        self.risk = risk
+        self.client = client
+        self.clock = clock
+        self.request_timeout_s = request_timeout_s
+        self.orders: dict[str, Order] = {}
+        self.fill_keys: set[tuple[str, str]] = set()
+        self.fills: list[Fill] = []
+        #: holds engine-side stops; set by the engine after construction
+        self.emulator: OrderEmulatorPort | None = None
+        client.set_report_sink(self.on_report)
+
+    # --- queries --------------------------------------------------------------------------
+    def working(self, symbol: str | None = None, source: str | None = None) -> list[Order]:
+        return [
+            o
+            for o in self.orders.values()
+            if o.status.is_working
+            and (symbol is None or o.symbol == symbol)
+            and (source is None or o.source == source)
+        ]
+
+    def venue_working(self) -> Iterable[Order]:
+        """Working orders that hold funds at the venue (emulated stops do not)."""
+        return (o for o in self.orders.values() if o.status.is_working and not is_emulated(o))
+
+    # --- placing --------------------------------------------------------------------------
+    def new_order(self, req: OrderRequest) -> Order:
+        """Run the risk gate and build the order; raises RiskDenied (published too)."""
+        try:
+            checked = self.risk.check(req)
+        except RiskDenied as exc:
+            self.bus.publish(
+                OrderDenied(req, exc.field, exc.rule, self.clock(), exc.needs_confirmation)
+            )
+            raise
+        now = self.clock()
+        return Order(
+            client_id=new_client_order_id(checked.source, now // 1_000_000),
+            venue=self.client.venue,
+            symbol=checked.instrument.symbol,
+            side=checked.side,
+            type=checked.type,
+            quantity=checked.quantity,
+            price=checked.price,
+            trigger_price=checked.trigger_price,
+            tif=checked.tif,
+            reduce_only=checked.reduce_only,
+            source=checked.source,
+            created_ns=now,
+            parent_id=req.parent_id,
+            role=req.role,
+        )
+
+    async def submit(
+        self, req: OrderRequest, *, emulate: bool = False, trail_pct: Decimal | None = None
+    ) -> Order:
+        """Check, journal, then send. Returns the order (its outcome arrives as reports)."""
+        order = self.new_order(req)
+        order.apply(K.SUBMITTED, self.clock())
+        self.orders[order.client_id] = order
+        await self.journal.record_order(order, "submitted")
+        self._publish(order, K.SUBMITTED)
+        caps = self.client.capabilities
+        needs_emulation = order.type.has_trigger and (
+            emulate
+            or not caps.stop_orders
+            or (order.type is OrderType.STOP_LIMIT and not caps.stop_limit_orders)
+        )
+        if needs_emulation and self.emulator is not None:
+            self._apply(order, K.ACCEPTED, venue_order_id=EMULATED_PREFIX + order.client_id)
+            self.emulator.hold(order, trail_pct)
+            return order
+        await self.send(order)
+        return order
+
+    async def send(self, order: Order, *, as_type: OrderType | None = None) -> None:
+        """Hand a journaled order to the venue. Never retried: a doubt means UNKNOWN."""
+        wire = order if as_type is None else replace(order, type=as_type, trigger_price=None)
+        try:
+            await asyncio.wait_for(self.client.submit(wire), self.request_timeout_s)
+        except OrderRefused as exc:
+            self._apply(order, K.REJECTED, reason=str(exc))
+        except asyncio.CancelledError:
+            self._apply(order, K.UNKNOWN, reason="send interrupted")
+            raise
+        except (TimeoutError, VenueError, OSError) as exc:
+            self._apply(order, K.UNKNOWN, reason=f"{type(exc).__name__}: {exc}")
+        except Exception as exc:  # a bug in an adapter must not lose track of the order
+            log.exception("venue client failed submitting %s", order.client_id)
+            self._apply(order, K.UNKNOWN, reason=f"{type(exc).__name__}: {exc}")
+
+    # --- cancel / modify ------------------------------------------------------------------
+    async def cancel(self, client_id: str, reason: str = "") -> None:
+        order = self._get(client_id)
+        if not order.is_working:
+            raise ValidationError("order", f"is {order.status.value}; only working orders cancel")
+        if is_emulated(order):
+            if self.emulator is not None:
+                self.emulator.release(order.client_id)
+            self._apply(order, K.CANCELED, reason=reason or "canceled")
+            return
+        try:
+            await asyncio.wait_for(self.client.cancel(order), self.request_timeout_s)
+        except OrderNotFound:
+            await self.settle(order)
+        except (TimeoutError, VenueError, OSError) as exc:
+            log.warning("cancel of %s not confirmed: %s", client_id, exc)
+            raise
+
+    async def cancel_all(
+        self, *, symbol: str | None = None, source: str | None = None, keep_protective: bool = False
+    ) -> int:
+        targets = [
+            o
+            for o in self.working(symbol, source)
+            if not (keep_protective and o.role in ("stop_loss", "take_profit"))
+        ]
+        results = await asyncio.gather(
+            *(self.cancel(o.client_id, "cancel all") for o in targets), return_exceptions=True
+        )
+        for order, result in zip(targets, results, strict=True):
+            if isinstance(result, BaseException):
+                log.warning("cancel-all: %s stayed %s: %s", order.client_id, order.status, result)
+        return len(targets)
+
+    async def modify(
+        self,
+        client_id: str,
+        *,
+        price: object = None,
+        trigger_price: object = None,
+        quantity: object = None,
+    ) -> None:
+        """Change a working order's price, trigger or quantity, through the risk gate."""
+        order = self._get(client_id)
+        if not order.is_working or order.status is OrderStatus.UNKNOWN:
+            raise ValidationError("order", f"is {order.status.value}; it cannot be modified")
+        inst = self.risk.instruments[order.symbol]
+        new_price = inst.check_price(price, "price") if price is not None else None
+        new_trigger = (
+            inst.check_price(trigger_price, "trigger_price") if trigger_price is not None else None
+        )
+        new_qty = inst.check_qty(quantity) if quantity is not None else None
+        if new_price is not None and not order.type.has_price:
+            raise ValidationError("price", f"a {order.type.value} order has no limit price")
+        if new_trigger is not None and not order.type.has_trigger:
+            raise ValidationError("trigger_price", f"a {order.type.value} order has no trigger")
+        if new_qty is not None and new_qty <= order.filled_qty:
+            raise ValidationError("quantity", f"must be above the filled {order.filled_qty}")
+        if order.role not in ("stop_loss", "take_profit"):
+            last = self.portfolio.last_prices.get(order.symbol)
+            self.risk._check_band(inst, last, new_price, "price")
+            self.risk._check_band(inst, last, new_trigger, "trigger_price")
+        if is_emulated(order):
+            self._apply(
+                order, K.MODIFIED, new_price=new_price, new_trigger=new_trigger, new_qty=new_qty
+            )
+            return
+        await asyncio.wait_for(
+            self.client.modify(order, price=new_price, trigger_price=new_trigger, quantity=new_qty),
+            self.request_timeout_s,
+        )
+
+    # --- reports from the venue -----------------------------------------------------------
+    def on_report(self, report: ExecutionReport) -> None:
+        try:
+            self._on_report(report)
+        except Exception:
+            log.exception("failed to apply %r", report)
+
+    def _on_report(self, report: ExecutionReport) -> None:
+        if isinstance(report, OrderFilled):
+            self.apply_fill(report.fill)
+            return
+        order = self.orders.get(report.client_id)
+        if order is None:
+            log.warning("report for an order we do not know: %r", report)
+            return
+        if isinstance(report, OrderAccepted):
+            if order.status in (OrderStatus.ACCEPTED, OrderStatus.PARTIALLY_FILLED):
+                order.venue_order_id = report.venue_order_id  # a released emulated stop
+                return
+            self._apply(order, K.ACCEPTED, venue_order_id=report.venue_order_id)
+        elif isinstance(report, OrderRejected):
+            self._apply(order, K.REJECTED, reason=report.reason)
+        elif isinstance(report, OrderCanceled):
+            self._apply(order, K.CANCELED, reason=report.reason or "canceled")
+        elif isinstance(report, OrderExpired):
+            self._apply(order, K.EXPIRED, reason=report.reason or "expired")
+        elif isinstance(report, OrderModified):
+            self._apply(
+                order,
+                K.MODIFIED,
+                new_price=report.price,
+                new_trigger=report.trigger_price,
+                new_qty=report.quantity,
+            )
+
+    def apply_fill(self, fill: Fill) -> bool:
+        """Apply a venue fill once. Returns False for a duplicate."""
+        if fill.key in self.fill_keys:
+            return False
+        self.fill_keys.add(fill.key)
+        order = self.orders.get(fill.client_id)
+        source = order.source if order is not None else EXTERNAL
+        fill = replace(fill, source=source)
+        realized = self.portfolio.apply_fill(fill)
+        fill = replace(fill, realized_pnl=realized)
+        self.fills.append(fill)
+        self.journal.record_fill(fill)
+        if order is not None:
+            self._apply(
+                order,
+                K.FILLED,
+                venue_order_id=fill.venue_order_id,
+                fill_qty=fill.quantity,
+                fill_price=fill.price,
+                fee=fill.fee,
+            )
+        else:
+            log.warning("fill %s for an unknown order %s recorded as external", *fill.key)
+        self.bus.publish(FillRecorded(fill))
+        pos = self.portfolio.positions[fill.symbol]
+        self.bus.publish(PositionChanged(pos, fill.ts))
+        return True
+
+    # --- reconciliation -------------------------------------------------------------------
+    async def settle(self, order: Order) -> None:
+        """Ask the venue what became of ``order`` and apply its answer."""
+        try:
+            state = await asyncio.wait_for(
+                self.client.query_order(order.client_id), self.request_timeout_s
+            )
+        except OrderNotFound:
+            if order.status in (OrderStatus.SUBMITTED, OrderStatus.UNKNOWN):
+                self._apply(order, K.REJECTED, reason="the venue never received this order")
+            return
+        self.apply_venue_state(order, state)
+
+    def apply_venue_state(self, order: Order, state: VenueOrderState) -> None:
+        for fill in state.fills:
+            self.apply_fill(fill)
+        if state.status is OrderStatus.ACCEPTED and order.status in (
+            OrderStatus.SUBMITTED,
+            OrderStatus.UNKNOWN,
+        ):
+            self._apply(order, K.ACCEPTED, venue_order_id=state.venue_order_id)
+        terminal = {
+            OrderStatus.CANCELED: K.CANCELED,
+            OrderStatus.EXPIRED: K.EXPIRED,
+            OrderStatus.REJECTED: K.REJECTED,
+        }.get(state.status)
+        if terminal is not None and order.can_apply(terminal):
+            self._apply(order, terminal, reason=state.reason or "settled from the venue")
+
+    async def reconcile(self) -> list[str]:
+        """Settle every non-terminal order with the venue and adopt orders we do not know.
+
+        Returns human-readable findings (adopted orders, settled unknowns)."""
+        findings: list[str] = []
+        for order in [o for o in self.orders.values() if o.is_working and not is_emulated(o)]:
+            before = order.status
+            await self.settle(order)
+            if order.status is not before:
+                findings.append(f"{order.client_id}: {before.value} -> {order.status.value}")
+        for state in await self.client.open_orders():
+            if state.client_id not in self.orders:
+                findings.append(f"adopted external order {state.client_id}")
+                log.warning("venue has an order we did not place: %s", state.client_id)
+        return findings
+
+    # --- internals ------------------------------------------------------------------------
+    def _get(self, client_id: str) -> Order:
+        order = self.orders.get(client_id)
+        if order is None:
+            raise ValidationError("order", f"no order with id {client_id!r}")
+        return order
+
+    def _apply(
+        self,
+        order: Order,
+        kind: OrderEventKind,
+        *,
+        venue_order_id: str | None = None,
+        fill_qty: Decimal | None = None,
+        fill_price: Decimal | None = None,
+        fee: Decimal | None = None,
+        reason: str | None = None,
+        new_price: Decimal | None = None,
+        new_trigger: Decimal | None = None,
+        new_qty: Decimal | None = None,
+    ) -> bool:
+        try:
+            order.apply(
+                kind,
+                self.clock(),
+                venue_order_id=venue_order_id,
+                fill_qty=fill_qty,
+                fill_price=fill_price,
+                fee=fee,
+                reason=reason,
+                new_price=new_price,
+                new_trigger=new_trigger,
+                new_qty=new_qty,
+            )
+        except InvalidTransition as exc:
+            log.warning("skipped: %s", exc)
+            return False
+        self.journal.record_order(order, order.history[-1][2])
+        self._publish(order, kind)
+        return True
+
+    def _publish(self, order: Order, kind: OrderEventKind) -> None:
+        self.bus.publish(OrderUpdated(order, kind, order.updated_ns or self.clock()))
+
+
+def is_emulated(order: Order) -> bool:
+    return bool(order.venue_order_id and order.venue_order_id.startswith(EMULATED_PREFIX))
+
+
+class OrderEmulatorPort(Protocol):
+    """What the OMS needs from the engine-side stop emulator (see emulator.py)."""
+
+    def hold(self, order: Order, trail_pct: Decimal | None = None) -> None: ...
+
+    def release(self, client_id: str) -> None: ...

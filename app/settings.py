@@ -1,0 +1,139 @@
+"""Typed application settings.
+
+The data directory comes from platformdirs (per user), overridable with ``--data-dir``.
+Settings live in ``settings.json`` inside it; a malformed file is reported with the field and
+the rule and is never overwritten. Saving is atomic (write a temporary file, then replace).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields, replace
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from app.engine.domain.errors import ValidationError
+from app.engine.domain.values import to_decimal
+
+APP_NAME = "Tradedesk"
+SETTINGS_FILE = "settings.json"
+
+
+def default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    data_dir: Path
+    currency: str = "USD"
+    paper_cash: Decimal = Decimal("100000")
+    slippage_bps: Decimal = Decimal("2")
+    demo_speed: float = 1.0
+    demo_seed: int = 7
+    ticks_per_second: float = 4.0
+    confirm_orders: bool = False
+
+    @classmethod
+    def load(cls, data_dir: Path | None = None) -> Settings:
+        folder = Path(data_dir) if data_dir is not None else default_data_dir()
+        path = folder / SETTINGS_FILE
+        if not path.exists():
+            return cls(folder)
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ValidationError(str(path), f"cannot be read: {exc}") from None
+        except json.JSONDecodeError as exc:
+            raise ValidationError(
+                str(path), f"is not valid JSON (line {exc.lineno}, column {exc.colno})"
+            ) from None
+        if not isinstance(raw, dict):
+            raise ValidationError(str(path), "must hold a JSON object")
+        return cls(folder).updated(raw, origin=path.name)
+
+    def updated(self, values: Mapping[str, Any], origin: str = "settings") -> Settings:
+        """A copy with ``values`` applied; every value validated, unknown keys refused."""
+        known = {f.name for f in fields(self)} - {"data_dir"}
+        parsed: dict[str, Any] = {}
+        for key, value in values.items():
+            name = f"{origin}: {key}"
+            if key not in known:
+                raise ValidationError(name, "is not a known setting", value)
+            parsed[key] = _PARSERS[key](name, value)
+        return replace(self, **parsed)
+
+    def save(self) -> Path:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        path = self.data_dir / SETTINGS_FILE
+        data = {k: v for k, v in asdict(self).items() if k != "data_dir"}
+        text = json.dumps({k: _jsonable(v) for k, v in data.items()}, indent=2, sort_keys=True)
+        tmp = path.with_suffix(".json.tmp")
+        tmp.write_text(text + "\n", encoding="utf-8")
+        os.replace(tmp, path)
+        return path
+
+
+def _jsonable(value: object) -> object:
+    return str(value) if isinstance(value, Decimal) else value
+
+
+def _positive_decimal(name: str, value: object) -> Decimal:
+    dec = to_decimal(value, name)
+    if dec <= 0:
+        raise ValidationError(name, "must be greater than 0", value)
+    return dec
+
+
+def _non_negative_decimal(name: str, value: object) -> Decimal:
+    dec = to_decimal(value, name)
+    if dec < 0:
+        raise ValidationError(name, "must be 0 or more", value)
+    return dec
+
+
+def _positive_float(name: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValidationError(name, "must be a number", value)
+    try:
+        number = float(value)
+    except ValueError:
+        raise ValidationError(name, "must be a number", value) from None
+    if not math.isfinite(number) or number <= 0:
+        raise ValidationError(name, "must be a finite number greater than 0", value)
+    return number
+
+
+def _int(name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError(name, "must be a whole number", value)
+    return value
+
+
+def _bool(name: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise ValidationError(name, "must be true or false", value)
+    return value
+
+
+def _currency(name: str, value: object) -> str:
+    if not isinstance(value, str) or not value.isalpha() or not 2 <= len(value) <= 6:
+        raise ValidationError(name, "must be a currency code such as USD", value)
+    return value.upper()
+
+
+_PARSERS: dict[str, Any] = {
+    "currency": _currency,
+    "paper_cash": _positive_decimal,
+    "slippage_bps": _non_negative_decimal,
+    "demo_speed": _positive_float,
+    "demo_seed": _int,
+    "ticks_per_second": _positive_float,
+    "confirm_orders": _bool,
+}

@@ -1,0 +1,1 @@
+"""Trading strategies: the same code runs live, on paper and in backtests."""
