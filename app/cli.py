@@ -131,7 +131,7 @@ def main(argv: Sequence[str]) -> int:
     # ccxt logs API key headers at DEBUG: keep it quiet whatever the app level is
     logging.getLogger("ccxt").setLevel(max(logging.INFO, getattr(logging, args.log_level)))
 
-    from app import bootstrap  # heavy imports only once the arguments are known
+    import app.bootstrap as bootstrap  # heavy imports only once the arguments are known
     from app.engine.store.errors import StoreError
 
     try:

@@ -140,6 +140,31 @@ class BracketManager:
             if entry is not None and entry.symbol == event.position.symbol and bracket.children:
                 self.spawn(self._finish(bracket, "position closed"), f"flat-{bracket.entry_id}")
 
+    async def before_release(self, stop: Order) -> bool:
+        """An emulated stop is about to go to the venue: cancel its take-profit first, so the
+        coins the take-profit reserves are free for the stop (one-cancels-the-other).
+
+        Returns False when the stop must not be sent because the position is already gone."""
+        entry_id = self._child_to_entry.get(stop.client_id)
+        bracket = self.brackets.get(entry_id) if entry_id else None
+        if bracket is None:
+            return True
+        for cid in bracket.children.values():
+            sibling = self.oms.orders.get(cid)
+            if cid != stop.client_id and sibling is not None and sibling.is_working:
+                try:
+                    await self.oms.cancel(cid, "OCO: stop-loss triggered")
+                except Exception as exc:
+                    log.error("OCO cancel of %s before the stop failed: %s", cid, exc)
+        held = self.oms.portfolio.position_qty(stop.symbol)
+        closing = held < 0 if stop.side is OrderSide.BUY else held > 0
+        if not closing:
+            await self.oms.cancel(stop.client_id, "OCO: position already closed")
+            return False
+        if abs(held) < stop.remaining:
+            self.oms.shrink(stop, stop.filled_qty + abs(held))
+        return True
+
     # --- work -----------------------------------------------------------------------------
     def _lock(self, entry_id: str) -> asyncio.Lock:
         return self._locks.setdefault(entry_id, asyncio.Lock())

@@ -125,11 +125,11 @@ class TradingEngine:
         if saved_limits:
             self.risk.limits = RiskLimits.from_mapping(saved_limits)
         self.brackets.restore()
+        self.controls.restore(now)
+        findings = await self.oms.reconcile()
         for order in self.oms.orders.values():
             if order.is_working and is_emulated(order):
                 self.emulator.hold(order, self.brackets.trail_of(order.client_id))
-        self.controls.restore(now)
-        findings = await self.oms.reconcile()
         findings.extend(await self._check_balances())
         self.tasks.spawn(self._breaker_loop(), "breaker")
         self._started = True
@@ -244,7 +244,8 @@ class TradingEngine:
 
     # --- internals ------------------------------------------------------------------------
     async def _release_stop(self, order: Order, as_type: OrderType) -> None:
-        await self.oms.send(order, as_type=as_type)
+        if await self.brackets.before_release(order):
+            await self.oms.send(order, as_type=as_type)
 
     def _trail_stop(self, order: Order, trigger: Decimal) -> None:
         self.oms._apply(order, OrderEventKind.MODIFIED, new_trigger=trigger)

@@ -80,6 +80,7 @@ class OrderManager:
         self.orders: dict[str, Order] = {}
         self.fill_keys: set[tuple[str, str]] = set()
         self.fills: list[Fill] = []
+        self._cancel_reasons: dict[str, str] = {}  # why we asked, shown when the venue confirms
         #: holds engine-side stops; set by the engine after construction
         self.emulator: OrderEmulatorPort | None = None
         client.set_report_sink(self.on_report)
@@ -174,6 +175,8 @@ class OrderManager:
                 self.emulator.release(order.client_id)
             self._apply(order, K.CANCELED, reason=reason or "canceled")
             return
+        if reason:
+            self._cancel_reasons[client_id] = reason
         try:
             await asyncio.wait_for(self.client.cancel(order), self.request_timeout_s)
         except OrderNotFound:
@@ -236,6 +239,10 @@ class OrderManager:
             self.request_timeout_s,
         )
 
+    def shrink(self, order: Order, quantity: Decimal) -> None:
+        """Lower an engine-held order's quantity locally (before it reaches the venue)."""
+        self._apply(order, K.MODIFIED, new_qty=quantity)
+
     # --- reports from the venue -----------------------------------------------------------
     def on_report(self, report: ExecutionReport) -> None:
         try:
@@ -253,13 +260,16 @@ class OrderManager:
             return
         if isinstance(report, OrderAccepted):
             if order.status in (OrderStatus.ACCEPTED, OrderStatus.PARTIALLY_FILLED):
-                order.venue_order_id = report.venue_order_id  # a released emulated stop
+                # an emulated stop released to the venue: same order, now resting there
+                order.venue_order_id = report.venue_order_id
+                self.journal.record_order(order, "released to the venue")
                 return
             self._apply(order, K.ACCEPTED, venue_order_id=report.venue_order_id)
         elif isinstance(report, OrderRejected):
             self._apply(order, K.REJECTED, reason=report.reason)
         elif isinstance(report, OrderCanceled):
-            self._apply(order, K.CANCELED, reason=report.reason or "canceled")
+            asked = self._cancel_reasons.pop(order.client_id, "")
+            self._apply(order, K.CANCELED, reason=asked or report.reason or "canceled by venue")
         elif isinstance(report, OrderExpired):
             self._apply(order, K.EXPIRED, reason=report.reason or "expired")
         elif isinstance(report, OrderModified):
@@ -307,9 +317,15 @@ class OrderManager:
                 self.client.query_order(order.client_id), self.request_timeout_s
             )
         except OrderNotFound:
+            if is_emulated(order):
+                return  # still held engine-side: the venue is not meant to know it yet
             if order.status in (OrderStatus.SUBMITTED, OrderStatus.UNKNOWN):
                 self._apply(order, K.REJECTED, reason="the venue never received this order")
             return
+        if is_emulated(order):
+            if self.emulator is not None:
+                self.emulator.release(order.client_id)
+            order.venue_order_id = state.venue_order_id
         self.apply_venue_state(order, state)
 
     def apply_venue_state(self, order: Order, state: VenueOrderState) -> None:
@@ -333,7 +349,7 @@ class OrderManager:
 
         Returns human-readable findings (adopted orders, settled unknowns)."""
         findings: list[str] = []
-        for order in [o for o in self.orders.values() if o.is_working and not is_emulated(o)]:
+        for order in [o for o in self.orders.values() if o.is_working]:
             before = order.status
             await self.settle(order)
             if order.status is not before:

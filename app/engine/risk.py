@@ -110,11 +110,11 @@ class RiskGate:
         position = self.portfolio.position_qty(inst.symbol)
         signed = qty if side is OrderSide.BUY else -qty
         reduces = position != 0 and (position > 0) != (signed > 0) and qty <= abs(position)
-        self._check_state(req, reduces)
         if req.reduce_only and not reduces:
             raise RiskDenied(
                 "quantity", f"reduce-only order must reduce the position ({position} held)"
             )
+        self._check_state(req, reduces)
 
         last = self.portfolio.last_prices.get(inst.symbol)
         ref = price or trigger or last
