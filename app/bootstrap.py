@@ -145,11 +145,11 @@ async def run_demo_session(
     print(f"Tradedesk paper session on the demo market; data in {settings.data_dir}")
     for finding in session.findings:
         print(f"  reconciled: {finding}")
-    feed = session.engine.tasks.spawn(session.market.run(), "demo-feed")
+    feed = session.engine.tasks.spawn(session.market.run(), "demo-feed", service=True)
     flow = None
     if demo_orders:
         flow = session.engine.tasks.spawn(
-            DemoOrderFlow(session.engine, order_interval).run(), "demo-orders"
+            DemoOrderFlow(session.engine, order_interval).run(), "demo-orders", service=True
         )
     deadline = time.monotonic() + seconds
     try:

@@ -131,7 +131,7 @@ class TradingEngine:
             if order.is_working and is_emulated(order):
                 self.emulator.hold(order, self.brackets.trail_of(order.client_id))
         findings.extend(await self._check_balances())
-        self.tasks.spawn(self._breaker_loop(), "breaker")
+        self.tasks.spawn(self._breaker_loop(), "breaker", service=True)
         self._started = True
         return findings
 

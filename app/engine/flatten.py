@@ -31,6 +31,11 @@ async def close_position(oms: OrderManager, symbol: str, *, role: str = "close")
     total = oms.portfolio.position_qty(symbol)
     if total == 0:
         raise ValidationError("symbol", f"no open position in {symbol}")
+    # the position's own stop-loss/take-profit go first: on a spot account a resting
+    # take-profit holds the very coins the close must sell
+    for child in oms.working(symbol):
+        if child.reduce_only and child.role in ("stop_loss", "take_profit"):
+            await oms.cancel(child.client_id, f"{role}: position closed")
     orders: list[Order] = []
     remaining = total
     books = [

@@ -64,7 +64,7 @@ def test_check_qty_names_the_rule(qty: str, rule: str) -> None:
 
 def test_check_price_and_notional() -> None:
     assert BTC.check_price("100.25") == Decimal("100.25")
-    with pytest.raises(ValidationError, match="steps of 0.01"):
+    with pytest.raises(ValidationError, match=r"steps of 0\.01"):
         BTC.check_price("100.255")
     with pytest.raises(ValidationError, match="minimum notional"):
         BTC.check_notional(Decimal("0.0001"), Decimal("100"))
