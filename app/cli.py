@@ -105,6 +105,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--interval", type=_positive_float, default=1.0, help="seconds between summaries"
     )
+    demo.add_argument(
+        "--order-interval",
+        type=_positive_float,
+        default=2.0,
+        help="with --demo-orders: seconds between the flow's orders after the showcase",
+    )
 
     export = sub.add_parser("export", help="export data to files")
     what = export.add_subparsers(dest="what", metavar="WHAT", required=True)
@@ -153,6 +159,7 @@ def main(argv: Sequence[str]) -> int:
                 demo_orders=getattr(args, "demo_orders", False),
                 speed=getattr(args, "speed", None),
                 interval=getattr(args, "interval", 1.0),
+                order_interval=getattr(args, "order_interval", 2.0),
             )
         )
     except ValidationError as exc:

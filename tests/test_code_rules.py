@@ -29,3 +29,22 @@ def test_no_module_over_600_lines() -> None:
         if (n := len(p.read_text(encoding="utf-8").splitlines())) > 600
     ]
     assert big == []
+
+
+def test_domain_imports_only_the_standard_library() -> None:
+    import ast
+
+    offenders = []
+    for path in (ROOT / "app" / "engine" / "domain").rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            for name in names:
+                top = name.split(".")[0]
+                if top not in sys.stdlib_module_names and not name.startswith("app.engine.domain"):
+                    offenders.append(f"{path.name}: {name}")
+    assert offenders == []

@@ -34,6 +34,7 @@ from app.engine.journal_port import JournalPort
 from app.engine.oms import OrderManager, is_emulated
 from app.engine.portfolio import Portfolio
 from app.engine.ports import ExecutionClient
+from app.engine.reservations import Reservations
 from app.engine.risk import RiskGate
 from app.engine.risk_limits import RiskLimits
 from app.engine.tasks import TaskSupervisor
@@ -76,14 +77,23 @@ class TradingEngine:
         self.tasks = TaskSupervisor()
         self.portfolio = Portfolio(self.instruments, currency)
         self.oms: OrderManager
+        self.reservations = Reservations(self.instruments, self.portfolio.last_prices.get)
         self.risk = RiskGate(
             self.instruments,
             self.portfolio,
-            lambda: self.oms.venue_working(),
+            self.reservations.reserved,
             clock.now_ns,
             shorting=client.capabilities.shorting,
         )
-        self.oms = OrderManager(self.bus, journal, self.portfolio, self.risk, client, clock.now_ns)
+        self.oms = OrderManager(
+            self.bus,
+            journal,
+            self.portfolio,
+            self.risk,
+            client,
+            clock.now_ns,
+            reservations=self.reservations,
+        )
         self.emulator = OrderEmulator(
             release=self._release_stop,
             modify_trigger=self._trail_stop,
@@ -98,7 +108,6 @@ class TradingEngine:
         b.subscribe(TradeTick, self._mark, priority=Priority.CORE)
         b.subscribe(TradeTick, self.emulator.on_trade, priority=Priority.RISK)
         b.subscribe(FillRecorded, self.brackets.on_fill, priority=Priority.RISK)
-        b.subscribe(FillRecorded, self._after_fill, priority=Priority.RISK)
         b.subscribe(OrderUpdated, self.brackets.on_order, priority=Priority.RISK)
         b.subscribe(PositionChanged, self.brackets.on_position, priority=Priority.RISK)
 
@@ -120,7 +129,7 @@ class TradingEngine:
             self.portfolio.apply_fill(fill)
             self.oms.fills.append(fill)
         for order in self.store.load_orders(open_only=False):
-            self.oms.orders[order.client_id] = order
+            self.oms.add(order)
         saved_limits = self.journal.get_kv(LIMITS_KEY)
         if saved_limits:
             self.risk.limits = RiskLimits.from_mapping(saved_limits)
@@ -250,22 +259,23 @@ class TradingEngine:
     def _trail_stop(self, order: Order, trigger: Decimal) -> None:
         self.oms._apply(order, OrderEventKind.MODIFIED, new_trigger=trigger)
 
-    def _after_fill(self, event: FillRecorded) -> None:
-        now = self.clock.now_ns()
-        self.bus.publish(
-            AccountChanged(
-                self.portfolio.equity(), self.portfolio.cash, self.controls.day_pnl(), now
-            )
+    def publish_account(self) -> AccountChanged:
+        p = self.portfolio
+        equity = p.equity()
+        event = AccountChanged(
+            equity, p.cash, equity - self.controls.day_start_equity, self.clock.now_ns()
         )
-        if self._started:
-            self.tasks.spawn(self.controls.check_breaker(now), "breaker-check")
+        self.bus.publish(event)
+        return event
 
     async def _breaker_loop(self) -> None:
+        """The account monitor: publishes equity and checks the daily-loss breaker."""
         while True:
             await asyncio.sleep(self.breaker_interval_s)
             try:
+                self.publish_account()
                 await self.controls.check_breaker(self.clock.now_ns())
             except asyncio.CancelledError:
                 raise
             except Exception:
-                log.exception("breaker check failed")
+                log.exception("account monitor failed")

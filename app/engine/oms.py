@@ -51,6 +51,7 @@ from app.engine.ports import (
     VenueError,
     VenueOrderState,
 )
+from app.engine.reservations import Reservations
 from app.engine.risk import RiskDenied, RiskGate
 
 log = logging.getLogger(__name__)
@@ -69,6 +70,7 @@ class OrderManager:
         clock: Callable[[], int],
         *,
         request_timeout_s: float = 10.0,
+        reservations: Reservations | None = None,
     ) -> None:
         self.bus = bus
         self.journal = journal
@@ -77,7 +79,9 @@ class OrderManager:
         self.client = client
         self.clock = clock
         self.request_timeout_s = request_timeout_s
+        self.reservations = reservations
         self.orders: dict[str, Order] = {}
+        self._working: dict[str, Order] = {}  # index of orders still working
         self.fill_keys: set[tuple[str, str]] = set()
         self.fills: list[Fill] = []
         self._cancel_reasons: dict[str, str] = {}  # why we asked, shown when the venue confirms
@@ -86,18 +90,29 @@ class OrderManager:
         client.set_report_sink(self.on_report)
 
     # --- queries --------------------------------------------------------------------------
+    def add(self, order: Order) -> None:
+        """Track an order (new, or restored from the journal)."""
+        self.orders[order.client_id] = order
+        self._index(order)
+
+    def _index(self, order: Order) -> None:
+        if order.status.is_working:
+            self._working[order.client_id] = order
+        else:
+            self._working.pop(order.client_id, None)
+        if self.reservations is not None:
+            self.reservations.update(order, held_at_venue=not is_emulated(order))
+
     def working(self, symbol: str | None = None, source: str | None = None) -> list[Order]:
         return [
             o
-            for o in self.orders.values()
-            if o.status.is_working
-            and (symbol is None or o.symbol == symbol)
-            and (source is None or o.source == source)
+            for o in self._working.values()
+            if (symbol is None or o.symbol == symbol) and (source is None or o.source == source)
         ]
 
     def venue_working(self) -> Iterable[Order]:
         """Working orders that hold funds at the venue (emulated stops do not)."""
-        return (o for o in self.orders.values() if o.status.is_working and not is_emulated(o))
+        return (o for o in self._working.values() if not is_emulated(o))
 
     # --- placing --------------------------------------------------------------------------
     def new_order(self, req: OrderRequest) -> Order:
@@ -133,7 +148,7 @@ class OrderManager:
         """Check, journal, then send. Returns the order (its outcome arrives as reports)."""
         order = self.new_order(req)
         order.apply(K.SUBMITTED, self.clock())
-        self.orders[order.client_id] = order
+        self.add(order)
         await self.journal.record_order(order, "submitted")
         self._publish(order, K.SUBMITTED)
         caps = self.client.capabilities
@@ -262,6 +277,7 @@ class OrderManager:
             if order.status in (OrderStatus.ACCEPTED, OrderStatus.PARTIALLY_FILLED):
                 # an emulated stop released to the venue: same order, now resting there
                 order.venue_order_id = report.venue_order_id
+                self._index(order)
                 self.journal.record_order(order, "released to the venue")
                 return
             self._apply(order, K.ACCEPTED, venue_order_id=report.venue_order_id)
@@ -287,10 +303,9 @@ class OrderManager:
             return False
         self.fill_keys.add(fill.key)
         order = self.orders.get(fill.client_id)
-        source = order.source if order is not None else EXTERNAL
-        fill = replace(fill, source=source)
-        realized = self.portfolio.apply_fill(fill)
-        fill = replace(fill, realized_pnl=realized)
+        source = fill.source or (order.source if order is not None else EXTERNAL)
+        realized = self.portfolio.apply_fill(fill, source)
+        fill = fill.attributed(source, realized)
         self.fills.append(fill)
         self.journal.record_fill(fill)
         if order is not None:
@@ -397,6 +412,7 @@ class OrderManager:
         except InvalidTransition as exc:
             log.warning("skipped: %s", exc)
             return False
+        self._index(order)
         self.journal.record_order(order, order.history[-1][2])
         self._publish(order, kind)
         return True

@@ -67,11 +67,13 @@ class Portfolio:
         price = self.asset_price(fill.fee_currency)
         return fill.fee * price if price is not None else ZERO
 
-    def apply_fill(self, fill: Fill) -> Decimal:
-        """Apply a fill to balances, the account position and the source's book.
+    def apply_fill(self, fill: Fill, source: str | None = None) -> Decimal:
+        """Apply a fill to balances, the account position and the book of ``source``
+        (default: the fill's own source).
 
         Returns the price P&L the fill realized on the account position (fees excluded).
         """
+        source = fill.source if source is None else source
         inst = self.instruments[fill.symbol]
         sign = 1 if fill.side is OrderSide.BUY else -1
         bal = self.balances
@@ -84,13 +86,13 @@ class Portfolio:
         if pos is None:
             pos = self.positions[fill.symbol] = Position(fill.symbol)
         realized = pos.apply_fill(fill.side, fill.quantity, fill.price, fee_q, fill.ts)
-        key = (fill.source, fill.symbol)
+        key = (source, fill.symbol)
         book = self.books.get(key)
         if book is None:
-            book = self.books[key] = Position(fill.symbol, fill.source)
+            book = self.books[key] = Position(fill.symbol, source)
             self._books_by_symbol.setdefault(fill.symbol, []).append(book)
         book.apply_fill(fill.side, fill.quantity, fill.price, fee_q, fill.ts)
-        self.trade_counts[fill.source] = self.trade_counts.get(fill.source, 0) + 1
+        self.trade_counts[source] = self.trade_counts.get(source, 0) + 1
         last = self.last_prices.get(fill.symbol, fill.price)
         pos.last_price = last
         book.last_price = last

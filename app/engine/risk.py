@@ -11,7 +11,7 @@ orders, the duplicate guard. Nothing is journaled or sent for a denied request.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -21,7 +21,7 @@ from app.engine.domain.errors import ValidationError
 from app.engine.domain.events import TradingState
 from app.engine.domain.ids import MANUAL, validate_source
 from app.engine.domain.instruments import Instrument
-from app.engine.domain.orders import Order, OrderRequest, OrderSide, OrderType, TimeInForce
+from app.engine.domain.orders import OrderRequest, OrderSide, OrderType, TimeInForce
 from app.engine.domain.values import ZERO
 from app.engine.portfolio import Portfolio
 from app.engine.risk_limits import RiskLimits
@@ -64,7 +64,7 @@ class RiskGate:
         self,
         instruments: Mapping[str, Instrument],
         portfolio: Portfolio,
-        working_orders: Callable[[], Iterable[Order]],
+        reserved: Callable[[Instrument], tuple[Decimal, Decimal]],
         clock: Callable[[], int],
         *,
         limits: RiskLimits | None = None,
@@ -72,7 +72,7 @@ class RiskGate:
     ) -> None:
         self.instruments = instruments
         self.portfolio = portfolio
-        self.working_orders = working_orders
+        self.reserved = reserved
         self.clock = clock
         self.limits = limits or RiskLimits()
         self.shorting = shorting
@@ -169,22 +169,10 @@ class RiskGate:
                 f"{value} is {away:.1f}% from the last price {last}; the price band is {band}%",
             )
 
-    def _reserved(self, inst: Instrument) -> tuple[Decimal, Decimal]:
-        """Quote reserved by working buys and base reserved by working sells of ``inst``."""
-        quote = base = ZERO
-        for o in self.working_orders():
-            if o.symbol == inst.symbol or self.instruments[o.symbol].quote == inst.quote:
-                ref = o.price or o.trigger_price or self.portfolio.last_prices.get(o.symbol, ZERO)
-                if o.side is OrderSide.BUY:
-                    quote += o.remaining * ref * (1 + self.instruments[o.symbol].taker_fee)
-                elif o.symbol == inst.symbol:
-                    base += o.remaining
-        return quote, base
-
     def _check_balance(
         self, inst: Instrument, side: OrderSide, qty: Decimal, ref: Decimal, reduces: bool
     ) -> None:
-        reserved_quote, reserved_base = self._reserved(inst)
+        reserved_quote, reserved_base = self.reserved(inst)
         bal = self.portfolio.balances
         if side is OrderSide.BUY:
             if reduces and self.shorting:

@@ -9,8 +9,9 @@ import pytest
 from app.engine.domain.events import TradingState
 from app.engine.domain.fills import Fill, Liquidity
 from app.engine.domain.instruments import AssetClass, Instrument
-from app.engine.domain.orders import Order, OrderRequest, OrderSide, OrderType
+from app.engine.domain.orders import OrderRequest, OrderSide, OrderType
 from app.engine.portfolio import Portfolio
+from app.engine.reservations import Reservations
 from app.engine.risk import RiskDenied, RiskGate
 from app.engine.risk_limits import RiskLimits
 
@@ -51,8 +52,8 @@ def gate() -> RiskGate:
     pf.deposit("USD", Decimal("10000"))
     pf.mark("BTC/USD", Decimal("100"))
     pf.mark("SPY", Decimal("50"))
-    working: list[Order] = []
-    return RiskGate(pf.instruments, pf, lambda: working, Clock(), limits=RiskLimits())
+    reservations = Reservations(pf.instruments, pf.last_prices.get)
+    return RiskGate(pf.instruments, pf, reservations.reserved, Clock(), limits=RiskLimits())
 
 
 def buy(qty: object = "1", **kw: object) -> OrderRequest:

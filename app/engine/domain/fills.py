@@ -43,3 +43,23 @@ class Fill:
     @property
     def notional(self) -> Decimal:
         return self.quantity * self.price
+
+    def attributed(self, source: str, realized_pnl: Decimal) -> Fill:
+        """This fill as the engine records it (``dataclasses.replace`` is slower on the hot
+        path, where every fill passes)."""
+        return Fill(
+            self.venue,
+            self.trade_id,
+            self.client_id,
+            self.venue_order_id,
+            self.symbol,
+            self.side,
+            self.quantity,
+            self.price,
+            self.fee,
+            self.fee_currency,
+            self.liquidity,
+            self.ts,
+            source,
+            realized_pnl,
+        )

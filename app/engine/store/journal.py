@@ -3,11 +3,13 @@
 Open it once per process with ``Journal.open(data_dir)``; it holds the data folder's lock
 until ``close()``.
 
-Writes never block the event loop: each write method snapshots its arguments, queues them for
-the single writer thread and returns an ``asyncio.Future[None]`` that resolves once the write
-is committed to disk, or fails with a ``StoreError``. The OMS awaits it before sending an
-order (journal before send). Writes are applied strictly in the order they were queued, from
-whatever thread. Cancelling a returned future does not cancel the write.
+Writes never block the event loop: each write method snapshots its arguments into rows
+(refusing bad values, such as a float for money, with TypeError/ValueError right there),
+queues them for the single writer thread and returns an ``asyncio.Future[None]`` that
+resolves once the write is committed to disk, or fails with a ``StoreError``. The OMS awaits
+it before sending an order (journal before send). Writes are applied strictly in the order
+they were queued, from whatever thread. Cancelling a returned future does not cancel the
+write.
 
 Without a running event loop (CLI, scripts, tests), the same methods work and return futures
 bound to the journal's private "offline" loop. Nothing runs that loop in the background:
@@ -24,11 +26,9 @@ from __future__ import annotations
 import asyncio
 import atexit
 import concurrent.futures
-import functools
 import logging
 import threading
 import time
-import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
@@ -85,8 +85,9 @@ class Journal:
         self._guard = threading.Lock()  # makes "not closed, then queue" one step
         self._closed = False
         self._offline_loop: asyncio.AbstractEventLoop | None = None
-        self._atexit = functools.partial(_close_at_exit, weakref.ref(self))
-        atexit.register(self._atexit)
+        # A strong reference on purpose: a journal nobody closed still holds the folder lock
+        # and the writer, so it must live until exit, where its queued writes get committed.
+        atexit.register(self.close)
 
     # --- lifecycle ---------------------------------------------------------------------
     @classmethod
@@ -156,7 +157,7 @@ class Journal:
             if self._closed:
                 return
             self._closed = True
-        atexit.unregister(self._atexit)
+        atexit.unregister(self.close)
         try:
             self._writer.stop()
             self._drain_offline_loop()
@@ -201,7 +202,7 @@ class Journal:
 
     def record_fill(self, fill: Fill) -> asyncio.Future[None]:
         """Insert the fill; a fill already recorded (same venue and trade id) is left as is."""
-        return self._write(OpKind.FILL, (repository.fill_row(fill),))
+        return self._write(OpKind.FILL, ((fill,),))  # a Fill is immutable: converted later
 
     def append_ledger(
         self, ts_ns: int, asset: str, amount: Decimal, kind: str, note: str = ""
@@ -221,7 +222,7 @@ class Journal:
     def append_venue_record(self, venue: str, record: dict[str, object]) -> None:
         """Append to ``venue``'s replay log. Fire and forget, but in order with every other
         write; a failure is logged and reported by the next flush. Decimals become strings."""
-        row = (venue, time.time_ns(), repository.to_json(record))
+        row = (venue, time.time_ns(), record)  # encoded to JSON on the writer thread
         self._submit(Op(OpKind.VENUE, (row,), None))
 
     def flush(self) -> asyncio.Future[None]:
@@ -350,13 +351,6 @@ def _quick_check(engine: Engine, path: Path) -> None:
         problems = [str(row[0]) for row in conn.exec_driver_sql("PRAGMA quick_check").fetchall()]
     if problems != ["ok"]:
         raise DatabaseCorrupted(path, "integrity check: " + "; ".join(problems[:3]))
-
-
-def _close_at_exit(ref: weakref.ref[Journal]) -> None:
-    # A process that forgets close() still gets its queued writes committed at exit.
-    journal = ref()
-    if journal is not None:
-        journal.close()
 
 
 __all__ = ["DEFAULT_FILENAME", "Journal", "LedgerEntry"]

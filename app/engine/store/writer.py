@@ -1,17 +1,20 @@
 """The journal's single writer thread.
 
-Callers (normally on the asyncio loop) put an ``Op`` on a queue, which costs well under a
-microsecond of their time. The writer thread owns the only writing connection. It takes
-everything queued so far (up to ``BATCH_MAX``), applies it in one ``BEGIN IMMEDIATE``
-transaction in queue order, grouping runs of the same kind into ``executemany``, commits
+Callers (normally on the asyncio loop) turn their objects into row tuples and put an ``Op``
+on a queue: a few microseconds of their time. The writer thread owns the only writing
+connection. It takes everything queued so far (up to ``BATCH_MAX``), applies it in one
+``BEGIN IMMEDIATE`` transaction in queue order, handing runs of the same kind to sqlite3's
+``executemany`` (a C loop that releases the GIL while SQLite works, so the event loop keeps
+running), commits
 (fsync, synchronous=FULL), and only then settles the ops' futures: one
 ``call_soon_threadsafe`` per event loop per batch, so a burst of a thousand orders wakes the
 loop once, not a thousand times.
 
 Failures are never swallowed. If a batch fails because the database is unusable (locked,
 damaged, disk full) every op in it gets that error. If it fails because of one bad op (a
-float in a money column, a constraint), the batch is rolled back and replayed op by op, still
-in order, so only the bad op fails. Either way the error is logged, the writer carries on with
+constraint it breaks), the batch is rolled back and replayed op by op, still in order, so
+only the bad op fails. (Bad values such as a float for money never get this far: building
+the row refuses them at the caller.) Either way the error is logged, the writer carries on with
 the next batch, and the next flush barrier reports that something before it failed.
 """
 
@@ -23,11 +26,11 @@ import enum
 import itertools
 import logging
 import queue
+import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import Engine, Insert, bindparam
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
@@ -59,12 +62,14 @@ from app.engine.store.repository import (
     ORDER_EVENT_COLUMNS,
     VENUE_RECORD_COLUMNS,
     Row,
+    fill_row,
+    to_json,
 )
 
 log = logging.getLogger(__name__)
 
-# Big enough that a burst costs a handful of fsyncs, small enough that one batch holds the
-# GIL (Python-side parameter processing) for only a few milliseconds.
+# Big enough that a burst costs a handful of fsyncs, small enough that settling one batch's
+# futures is a short callback on the caller's loop.
 BATCH_MAX = 256
 
 Waiter = asyncio.Future[None] | concurrent.futures.Future[None]
@@ -79,6 +84,24 @@ class OpKind(enum.Enum):
     VENUE = "venue"
     BARRIER = "barrier"  # no rows: settles once everything before it is committed
     STOP = "stop"
+
+
+def _finalize_fill(row: Row) -> Row:
+    (fill,) = row
+    return fill_row(fill)  # type: ignore[arg-type]
+
+
+def _finalize_venue(row: Row) -> Row:
+    venue, ts_ns, record = row
+    return (venue, ts_ns, to_json(record))
+
+
+#: rows queued as immutable objects and turned into column values here, on the writer
+#: thread, so the event loop only pays for putting them on the queue
+_FINALIZE: dict[OpKind, Callable[[Row], Row]] = {
+    OpKind.FILL: _finalize_fill,
+    OpKind.VENUE: _finalize_venue,
+}
 
 
 @dataclass(slots=True)
@@ -174,7 +197,7 @@ class Writer:
 
     # --- thread side -----------------------------------------------------------------
     def _run(self) -> None:
-        assert self._conn is not None
+        batch: list[Op] = []
         try:
             while True:
                 batch = self._next_batch()
@@ -185,10 +208,11 @@ class Writer:
         except BaseException as exc:  # a bug here must not leave callers awaiting forever
             log.critical("journal writer for %s died", self._path, exc_info=True)
             self._dead = exc
-            self._fail_leftovers(exc)
+            self._fail_leftovers(batch, exc)
         finally:
-            self._conn.close()
-            self._conn = None
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
 
     def _next_batch(self) -> list[Op]:
         batch = [self._queue.get()]
@@ -218,12 +242,38 @@ class Writer:
 
     def _commit(self, ops: Sequence[Op]) -> None:
         assert self._conn is not None
-        with self._conn.begin():
-            for kind, group in itertools.groupby(ops, key=lambda op: op.kind):
-                run = list(group)
-                for position, statement in enumerate(self._statements[kind]):
-                    rows = [op.rows[position] for op in run]
-                    self._conn.exec_driver_sql(statement.sql, rows)
+        try:
+            with self._conn.begin():
+                for kind, group in itertools.groupby(ops, key=lambda op: op.kind):
+                    run = list(group)
+                    finalize = _FINALIZE.get(kind)
+                    for position, statement in enumerate(self._statements[kind]):
+                        rows = [op.rows[position] for op in run]
+                        if finalize is not None:
+                            rows = [finalize(row) for row in rows]
+                        self._conn.exec_driver_sql(statement.sql, rows)
+        except Exception:
+            self._recover()
+            raise
+
+    def _recover(self) -> None:
+        """Leave the connection usable for the next batch after a failed one."""
+        assert self._conn is not None
+        try:
+            if self._conn.in_transaction():
+                self._conn.rollback()
+            # A failed COMMIT (disk full, I/O error) can leave SQLite inside the transaction
+            # while SQLAlchemy thinks it is over; sqlite3's own flag asks SQLite itself.
+            raw = self._conn.connection.driver_connection
+            if isinstance(raw, sqlite3.Connection) and raw.in_transaction:
+                raw.rollback()
+        except Exception:
+            log.warning("journal: rollback after a failed batch failed", exc_info=True)
+        if self._conn.invalidated or self._conn.closed:
+            try:
+                self._conn.close()
+            finally:
+                self._conn = self._engine.connect()
 
     def _commit_alone(self, op: Op) -> StoreError | None:
         try:
@@ -241,7 +291,9 @@ class Writer:
         return error
 
     def _settle(self, ops: Sequence[Op], errors: Sequence[StoreError | None]) -> None:
-        per_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[None], Any]]] = {}
+        per_loop: dict[
+            asyncio.AbstractEventLoop, list[tuple[asyncio.Future[None], StoreError | None]]
+        ] = {}
         for op, error in zip(ops, errors, strict=True):
             outcome: StoreError | None = error
             if op.kind is OpKind.BARRIER:
@@ -272,9 +324,10 @@ class Writer:
         error.__cause__ = first
         return error
 
-    def _fail_leftovers(self, exc: BaseException) -> None:
+    def _fail_leftovers(self, current: list[Op], exc: BaseException) -> None:
+        # Waiters of the batch in hand may be settled already; _settle_one skips those.
         error = JournalClosed(f"the journal writer for {self._path} stopped: {exc!r}")
-        leftovers: list[Op] = []
+        leftovers = list(current)
         while True:
             try:
                 leftovers.append(self._queue.get_nowait())
@@ -298,6 +351,6 @@ def _settle_one(waiter: Waiter, error: BaseException | None) -> None:
         pass
 
 
-def _settle_many(items: list[tuple[asyncio.Future[None], BaseException | None]]) -> None:
+def _settle_many(items: list[tuple[asyncio.Future[None], StoreError | None]]) -> None:
     for waiter, error in items:
         _settle_one(waiter, error)

@@ -1,0 +1,52 @@
+"""What working orders hold at the venue: quote cash for buys, base quantity for sells.
+
+Kept incrementally (each order's share is remembered and replaced when the order changes),
+so the risk gate's balance check costs the same with 1 or 10,000 working orders. Orders held
+engine-side (emulated stops) reserve nothing: the venue does not know them yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+
+from app.engine.domain.instruments import Instrument
+from app.engine.domain.orders import Order, OrderSide
+from app.engine.domain.values import ZERO
+
+
+class Reservations:
+    def __init__(
+        self, instruments: Mapping[str, Instrument], last_price: Callable[[str], Decimal | None]
+    ) -> None:
+        self.instruments = instruments
+        self.last_price = last_price
+        self._share: dict[str, tuple[str, Decimal]] = {}  # client id -> (key, amount)
+        self._quote: dict[str, Decimal] = {}  # quote asset -> reserved by buys
+        self._base: dict[str, Decimal] = {}  # symbol -> reserved by sells
+
+    def update(self, order: Order, *, held_at_venue: bool) -> None:
+        old = self._share.pop(order.client_id, None)
+        if old is not None:
+            self._add(*old, sign=-1)
+        if not (order.status.is_working and held_at_venue):
+            return
+        inst = self.instruments.get(order.symbol)
+        if inst is None:
+            return
+        if order.side is OrderSide.BUY:
+            ref = order.price or order.trigger_price or self.last_price(order.symbol) or ZERO
+            share = ("q:" + inst.quote, order.remaining * ref * (1 + inst.taker_fee))
+        else:
+            share = ("b:" + order.symbol, order.remaining)
+        self._share[order.client_id] = share
+        self._add(*share, sign=1)
+
+    def _add(self, key: str, amount: Decimal, *, sign: int) -> None:
+        book = self._quote if key.startswith("q:") else self._base
+        name = key[2:]
+        book[name] = book.get(name, ZERO) + sign * amount
+
+    def reserved(self, inst: Instrument) -> tuple[Decimal, Decimal]:
+        """(quote reserved by working buys in ``inst.quote``, base reserved by sells of it)."""
+        return self._quote.get(inst.quote, ZERO), self._base.get(inst.symbol, ZERO)

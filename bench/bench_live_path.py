@@ -1,0 +1,164 @@
+"""Throughput and tick-to-fill latency of the live path, in process.
+
+Path: demo feed -> engine bus -> portfolio marking -> a do-nothing strategy -> emulated
+stops -> paper venue matching -> (for fills) OMS -> portfolio -> journal queue.
+
+1. Throughput with no orders: market events per second, (a) feed generation included,
+   (b) events pre-generated so only the engine's share is timed.
+2. Tick-to-fill: a resting limit order sits at the paper venue; a trade prints through it;
+   time from handing the trade to the engine until the FillRecorded event is published (the
+   fill applied to the order and the portfolio, queued for the journal). The journal's fsync
+   happens later on its writer thread and is excluded, as the target says.
+
+    uv run python bench/bench_live_path.py
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+
+from common import machine, pct
+
+from app.brokers.demo import DemoMarket
+from app.brokers.paper import PaperConfig, PaperExchange
+from app.engine.bus import Priority
+from app.engine.clock import LiveClock
+from app.engine.domain.events import ExecutionReport, FillRecorded, OrderFilled
+from app.engine.domain.market import Bar, QuoteTick, TradeTick
+from app.engine.domain.orders import OrderRequest, OrderSide, OrderType
+from app.engine.engine import TradingEngine
+from app.engine.store import Journal
+
+SECONDS_OF_DEMO = 3_600  # one demo hour at high tick rates
+LATENCY_SAMPLES = 3_000
+
+
+def build(data_dir: Path) -> tuple[Journal, DemoMarket, PaperExchange, TradingEngine]:
+    journal = Journal.open(data_dir)
+    start = time.time_ns()
+    market = DemoMarket(
+        seed=3,
+        speed=60.0,
+        ticks_per_second=100.0,
+        start_ns=start,
+        clock=lambda: start,
+        partial_bar_interval=0.5,
+    )
+    venue = PaperExchange(
+        "paper",
+        market.instruments(),
+        PaperConfig(initial_balances={"USD": Decimal("10000000")}),
+        journal,
+        time.time_ns,
+    )
+    engine = TradingEngine(
+        journal=journal,
+        client=venue,
+        instruments={i.symbol: i for i in market.instruments()},
+        clock=LiveClock(),
+        breaker_interval_s=3600,
+    )
+    engine.bus.subscribe(QuoteTick, venue.on_quote, priority=Priority.VENUE)
+    engine.bus.subscribe(TradeTick, venue.on_trade, priority=Priority.VENUE)
+    for kind in (TradeTick, QuoteTick, Bar):
+        engine.bus.subscribe(kind, lambda e: None, priority=Priority.STRATEGY)  # do-nothing
+    market.set_market_sink(engine.on_market)
+    return journal, market, venue, engine
+
+
+async def main() -> None:
+    print(f"machine: {machine()}")
+    with tempfile.TemporaryDirectory() as tmp:
+        journal, market, venue, engine = build(Path(tmp))
+        await engine.start(initial_deposit={"USD": Decimal("10000000")})
+        await market.subscribe([i.symbol for i in market.instruments()])
+        start = market.start_ns
+
+        # (a) feed generation + engine, in one-second wall steps of the simulated clock
+        t0 = time.perf_counter()
+        n = 0
+        for s in range(1, SECONDS_OF_DEMO // 60 + 1):
+            events = market.step(start + s * 1_000_000_000)
+            for event in events:
+                engine.on_market(event)
+            n += len(events)
+        dt = time.perf_counter() - t0
+        print(f"throughput, feed + engine, no orders: {n / dt:,.0f} events/s ({n:,} events)")
+
+        # (b) engine only, events generated beforehand
+        events = []
+        for s in range(SECONDS_OF_DEMO // 60 + 1, 2 * SECONDS_OF_DEMO // 60 + 1):
+            events.extend(market.step(start + s * 1_000_000_000))
+        t0 = time.perf_counter()
+        for event in events:
+            engine.on_market(event)
+        dt = time.perf_counter() - t0
+        print(
+            f"throughput, engine only, no orders:   {len(events) / dt:,.0f} events/s "
+            f"({len(events):,} events)"
+        )
+
+        # tick-to-fill
+        engine.set_limits(
+            {
+                "max_orders_per_minute": None,
+                "price_band_pct": "50",
+                "max_open_positions": None,
+                "max_position_notional": None,
+            }
+        )
+        symbol = "BTC/USD"
+        inst = engine.instruments[symbol]
+        filled_at: list[int] = []
+        reported_at: list[int] = []
+        engine.bus.subscribe(
+            FillRecorded, lambda e: filled_at.append(time.perf_counter_ns()), priority=Priority.UI
+        )
+        sink = engine.oms.on_report
+
+        def stamped(report: ExecutionReport) -> None:
+            if isinstance(report, OrderFilled):
+                reported_at.append(time.perf_counter_ns())
+            sink(report)
+
+        venue.set_report_sink(stamped)
+        latencies: list[float] = []
+        venue_latencies: list[float] = []
+        ts = market.last_trade(symbol).ts
+        for i in range(LATENCY_SAMPLES):
+            last = engine.portfolio.last_prices[symbol]
+            limit = inst.make_price(last * Decimal("0.999"))
+            side = OrderSide.BUY if i % 2 == 0 else OrderSide.SELL
+            price = limit if side is OrderSide.BUY else inst.make_price(last * Decimal("1.001"))
+            await engine.place_order(
+                OrderRequest(symbol, side, OrderType.LIMIT, "0.01", price=price, source="bot:bench")
+            )
+            through = price - inst.tick_size if side is OrderSide.BUY else price + inst.tick_size
+            ts += 1_000_000
+            tick = TradeTick(symbol, through, Decimal("1"), ts)
+            filled_at.clear()
+            reported_at.clear()
+            t0 = time.perf_counter_ns()
+            engine.on_market(tick)
+            assert filled_at, "the resting order did not fill"
+            latencies.append((filled_at[0] - t0) / 1000)
+            venue_latencies.append((reported_at[0] - t0) / 1000)
+            engine.on_market(TradeTick(symbol, last, Decimal("1"), ts + 1))
+        for label, samples in (
+            ("tick -> venue fill report reaches the OMS", venue_latencies[200:]),
+            ("tick -> fill applied (order, portfolio, journal queue)", latencies[200:]),
+        ):
+            print(
+                f"{label} ({len(samples)} fills): p50 {pct(samples, 50):.1f} us, "
+                f"p99 {pct(samples, 99):.1f} us, max {max(samples):.1f} us"
+            )
+        await engine.stop()
+        journal.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
