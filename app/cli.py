@@ -52,7 +52,11 @@ def _time_arg(text: str) -> datetime:
         raise argparse.ArgumentTypeError(
             f"must be a date like 2026-11-22 or an ISO-8601 time (got {text!r})"
         ) from None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    value = value if value.tzinfo else value.replace(tzinfo=UTC)
+    # timestamps are epoch nanoseconds in 64 bits: 1970 up to April 2262
+    if not 1970 <= value.astimezone(UTC).year <= 2261:
+        raise argparse.ArgumentTypeError(f"must be between 1970 and 2261 (got {text!r})")
+    return value
 
 
 def _source_arg(text: str) -> str:
