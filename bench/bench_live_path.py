@@ -5,10 +5,11 @@ stops -> paper venue matching -> (for fills) OMS -> portfolio -> journal queue.
 
 1. Throughput with no orders: market events per second, (a) feed generation included,
    (b) events pre-generated so only the engine's share is timed.
-2. Tick-to-fill: a resting limit order sits at the paper venue; a trade prints through it;
-   time from handing the trade to the engine until the FillRecorded event is published (the
-   fill applied to the order and the portfolio, queued for the journal). The journal's fsync
-   happens later on its writer thread and is excluded, as the target says.
+2. Tick-to-fill: 3,000 resting limit buys sit at the paper venue one tick apart; a falling
+   tape prints through one of them per trade. For each print: time from handing the trade to
+   the engine until (a) the venue's fill report reaches the OMS and (b) the FillRecorded event
+   is published (fill applied to the order and the portfolio, queued for the journal). The
+   journal's fsync happens on its writer thread and is excluded, as the target says.
 
     uv run python bench/bench_live_path.py
 """
@@ -128,26 +129,34 @@ async def main() -> None:
         venue.set_report_sink(stamped)
         latencies: list[float] = []
         venue_latencies: list[float] = []
-        ts = market.last_trade(symbol).ts
-        for i in range(LATENCY_SAMPLES):
-            last = engine.portfolio.last_prices[symbol]
-            limit = inst.make_price(last * Decimal("0.999"))
-            side = OrderSide.BUY if i % 2 == 0 else OrderSide.SELL
-            price = limit if side is OrderSide.BUY else inst.make_price(last * Decimal("1.001"))
+        # a ladder of resting buys one tick apart below the market, then a falling tape that
+        # trades through one of them per print: each fill is measured on a warm, busy path
+        last = engine.portfolio.last_prices[symbol]
+        top = inst.make_price(last * Decimal("0.99"))
+        for k in range(LATENCY_SAMPLES):
             await engine.place_order(
-                OrderRequest(symbol, side, OrderType.LIMIT, "0.01", price=price, source="bot:bench")
+                OrderRequest(
+                    symbol,
+                    OrderSide.BUY,
+                    OrderType.LIMIT,
+                    "0.01",
+                    price=top - k * inst.tick_size,
+                    source="bot:bench",
+                )
             )
-            through = price - inst.tick_size if side is OrderSide.BUY else price + inst.tick_size
+        await engine.journal_flush()
+        ts = market.last_trade(symbol).ts
+        for k in range(LATENCY_SAMPLES):
+            through = top - (k + 1) * inst.tick_size
             ts += 1_000_000
-            tick = TradeTick(symbol, through, Decimal("1"), ts)
+            tick = TradeTick(symbol, through, Decimal("0.01"), ts)
             filled_at.clear()
             reported_at.clear()
             t0 = time.perf_counter_ns()
             engine.on_market(tick)
-            assert filled_at, "the resting order did not fill"
+            assert len(filled_at) == 1, "one resting order fills per print"
             latencies.append((filled_at[0] - t0) / 1000)
             venue_latencies.append((reported_at[0] - t0) / 1000)
-            engine.on_market(TradeTick(symbol, last, Decimal("1"), ts + 1))
         for label, samples in (
             ("tick -> venue fill report reaches the OMS", venue_latencies[200:]),
             ("tick -> fill applied (order, portfolio, journal queue)", latencies[200:]),

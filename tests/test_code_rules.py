@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +12,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_import_contracts_hold() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "importlinter.cli", "--no-cache"],
+        [
+            str(
+                Path(sys.executable).parent
+                / ("lint-imports.exe" if os.name == "nt" else "lint-imports")
+            ),
+            "--no-cache",
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,

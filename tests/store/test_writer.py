@@ -204,3 +204,15 @@ async def test_close_drains_queue_and_refuses_more(data_dir: Path) -> None:
         orders = again.load_orders()
         assert len(orders) == 300
         assert {o.status for o in orders} == {OrderStatus.INITIALIZED}
+
+
+async def test_loop_writes_are_gathered_per_iteration_and_flush_sync_does_not_deadlock(
+    journal: Journal,
+) -> None:
+    # writes made in one loop iteration go to the writer in one hand-over, in order
+    futures = [journal.record_order(make_order(f"g{i}"), "created") for i in range(5)]
+    assert not any(f.done() for f in futures)
+    # a blocking flush from the loop's own thread hands the gathered writes over first
+    journal.flush_sync(timeout=10)
+    await asyncio.gather(*futures)
+    assert [o.client_id for o in journal.load_orders()] == [f"g{i}" for i in range(5)]

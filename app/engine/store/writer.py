@@ -167,7 +167,7 @@ class Writer:
         self._engine = engine
         self._path = path
         self._busy_timeout_s = busy_timeout_s
-        self._queue: queue.SimpleQueue[Op] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[Op | list[Op]] = queue.SimpleQueue()
         self._statements = _statements()
         self._failures: list[StoreError] = []  # since the last barrier
         self._dead: BaseException | None = None
@@ -185,6 +185,14 @@ class Writer:
                 f"the journal writer for {self._path} stopped after an internal error"
             ) from self._dead
         self._queue.put(op)
+
+    def put_many(self, ops: list[Op]) -> None:
+        """Queue several ops with one hand-over (one wake-up of the writer thread)."""
+        if self._dead is not None:
+            raise JournalClosed(
+                f"the journal writer for {self._path} stopped after an internal error"
+            ) from self._dead
+        self._queue.put(ops)
 
     def stop(self, timeout: float | None = None) -> None:
         """Drain everything queued, commit it, settle its futures and end the thread."""
@@ -215,10 +223,17 @@ class Writer:
                 self._conn = None
 
     def _next_batch(self) -> list[Op]:
-        batch = [self._queue.get()]
-        while batch[-1].kind is not OpKind.STOP and len(batch) < BATCH_MAX:
+        batch: list[Op] = []
+        item = self._queue.get()
+        while True:
+            if isinstance(item, list):
+                batch.extend(item)
+            else:
+                batch.append(item)
+            if batch[-1].kind is OpKind.STOP or len(batch) >= BATCH_MAX:
+                break
             try:
-                batch.append(self._queue.get_nowait())
+                item = self._queue.get_nowait()
             except queue.Empty:
                 break
         return batch
@@ -330,9 +345,10 @@ class Writer:
         leftovers = list(current)
         while True:
             try:
-                leftovers.append(self._queue.get_nowait())
+                item = self._queue.get_nowait()
             except queue.Empty:
                 break
+            leftovers.extend(item if isinstance(item, list) else [item])
         ops = [op for op in leftovers if op.kind is not OpKind.STOP]
         self._settle(ops, [error] * len(ops))
 
