@@ -35,7 +35,7 @@ from app.engine.oms import OrderManager, is_emulated
 from app.engine.portfolio import Portfolio
 from app.engine.ports import ExecutionClient
 from app.engine.reservations import Reservations
-from app.engine.risk import RiskGate
+from app.engine.risk import CheckedOrder, RiskGate
 from app.engine.risk_limits import RiskLimits
 from app.engine.tasks import TaskSupervisor
 
@@ -180,21 +180,30 @@ class TradingEngine:
     async def place_order(self, req: OrderRequest) -> Order:
         """The one way to trade. Raises ValidationError/RiskDenied naming the field at fault."""
         if req.bracket is not None and not req.bracket.empty:
-            inst = self.instruments.get(req.symbol)
-            ref = self.portfolio.last_prices.get(req.symbol)
-            limit_price = req.price if req.type is OrderType.LIMIT else None
-            if inst is not None and (limit_price is not None or ref is not None):
-                reference = (
-                    inst.make_price(limit_price, "price") if limit_price is not None else ref
-                )
-                assert reference is not None
-                validate_bracket(req.bracket, req.side, reference)
+            self._check_bracket(req)
         order = await self.oms.submit(req)
         if req.bracket is not None and not req.bracket.empty:
             self.brackets.attach(order, req.bracket)
             if order.filled_qty > 0:  # filled before we could attach (market order)
                 self.tasks.spawn(self.brackets._ensure_children(order.client_id), "bracket")
         return order
+
+    def preview_order(self, req: OrderRequest) -> CheckedOrder:
+        """Run the risk gate on ``req`` without sending or remembering anything, so an order
+        ticket can show the verdict next to the field at fault before the trader clicks."""
+        if req.bracket is not None and not req.bracket.empty:
+            self._check_bracket(req)
+        return self.risk.check(req, record=False)
+
+    def _check_bracket(self, req: OrderRequest) -> None:
+        assert req.bracket is not None
+        inst = self.instruments.get(req.symbol)
+        ref = self.portfolio.last_prices.get(req.symbol)
+        limit_price = req.price if req.type is OrderType.LIMIT else None
+        if inst is not None and (limit_price is not None or ref is not None):
+            reference = inst.make_price(limit_price, "price") if limit_price is not None else ref
+            assert reference is not None
+            validate_bracket(req.bracket, req.side, reference)
 
     async def cancel(self, client_id: str) -> None:
         await self.oms.cancel(client_id, "canceled by trader")

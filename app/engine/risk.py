@@ -81,7 +81,9 @@ class RiskGate:
         self._recent_manual: deque[tuple[int, tuple[object, ...]]] = deque()
 
     # ------------------------------------------------------------------------------------
-    def check(self, req: OrderRequest) -> CheckedOrder:
+    def check(self, req: OrderRequest, *, record: bool = True) -> CheckedOrder:
+        """Validate ``req``. With ``record=False`` nothing is remembered (rate window,
+        duplicate guard): a preview for an order ticket that has not been sent."""
         now = self.clock()
         source = _field("source", lambda: validate_source(req.source))
         inst = self.instruments.get(req.symbol)
@@ -141,8 +143,12 @@ class RiskGate:
         if not protective:  # an exit must never wait behind the rate limit
             self._check_rate(now)
         if source == MANUAL and not req.confirmed and not req.role:
-            self._check_duplicate(now, req, inst, side, otype, qty, price, trigger)
-        self._sent.append(now)
+            key = (inst.symbol, side, otype, qty, price, trigger)
+            self._check_duplicate(now, key, inst, side, qty)
+            if record:
+                self._recent_manual.append((now, key))
+        if record:
+            self._sent.append(now)
         return CheckedOrder(
             inst, side, otype, qty, price, trigger, tif, req.reduce_only, source, ref
         )
@@ -222,18 +228,14 @@ class RiskGate:
     def _check_duplicate(
         self,
         now: int,
-        req: OrderRequest,
+        key: tuple[object, ...],
         inst: Instrument,
         side: OrderSide,
-        otype: OrderType,
         qty: Decimal,
-        price: Decimal | None,
-        trigger: Decimal | None,
     ) -> None:
         window = int(self.limits.duplicate_window_s * 1_000_000_000)
         while self._recent_manual and now - self._recent_manual[0][0] > window:
             self._recent_manual.popleft()
-        key = (inst.symbol, side, otype, qty, price, trigger)
         if any(k == key for _, k in self._recent_manual):
             raise RiskDenied(
                 "confirm",
@@ -241,7 +243,6 @@ class RiskGate:
                 f"{self.limits.duplicate_window_s}s ago; confirm to send it again",
                 needs_confirmation=True,
             )
-        self._recent_manual.append((now, key))
 
 
 def _field(name: str, fn: Callable[[], T]) -> T:

@@ -202,3 +202,11 @@ def test_limits_from_settings_name_the_field() -> None:
         RiskLimits.from_mapping({"max_order_notionl": "5"})
     limits = RiskLimits.from_mapping({"price_band_pct": "2.5", "daily_loss_limit": None})
     assert limits.price_band_pct == Decimal("2.5") and limits.daily_loss_limit is None
+
+
+def test_preview_remembers_nothing(gate: RiskGate) -> None:
+    gate.limits = RiskLimits(max_orders_per_minute=1)
+    for _ in range(3):
+        gate.check(buy(), record=False)  # a ticket previewing the same order again and again
+    gate.check(buy())  # the real send is neither a duplicate nor over the rate
+    assert denied(gate, buy("2")).field == "rate"

@@ -1,0 +1,31 @@
+"""What every panel is given: the engine facade, market data, the update bridge, settings.
+
+Panels trade only through ``engine`` (its public methods: place_order, cancel, modify,
+close_position, reverse_position, flatten_all, kill_switch, resume_trading, set_limits,
+summary, instruments, portfolio, risk.limits) and read history through ``data`` (the
+DataClient port). They never import a broker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from typing import Any
+
+from app.engine.engine import TradingEngine
+from app.engine.ports import DataClient
+from app.settings import Settings
+from app.ui.bridge import EngineBridge
+
+
+@dataclass(slots=True)
+class UiContext:
+    engine: TradingEngine
+    data: DataClient
+    bridge: EngineBridge
+    settings: Settings
+
+    def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
+        """Run an engine call from a button: the task is owned and its failure logged."""
+        return self.engine.tasks.spawn(coro, name)

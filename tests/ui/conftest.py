@@ -1,0 +1,49 @@
+"""Qt test setup: one QApplication, and async tests run on a qasync loop, which is the Qt
+event loop itself, exactly as in the app."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping
+
+import pytest
+import qasync
+from PySide6.QtWidgets import QApplication
+
+
+def _app() -> QApplication:
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(["tradedesk-tests"])
+    assert isinstance(app, QApplication)
+    return app
+
+
+def pytest_asyncio_loop_factories(
+    config: pytest.Config, item: pytest.Item
+) -> Mapping[str, Callable[[], asyncio.AbstractEventLoop]]:
+    return {"qasync": lambda: qasync.QEventLoop(_app())}
+
+
+@pytest.fixture(scope="session")
+def qapp() -> QApplication:  # used by pytest-qt's qtbot
+    return _app()
+
+
+@pytest.fixture
+async def ui_ctx(data_dir):  # type: ignore[no-untyped-def]
+    """A real paper session on the demo market (fast), its bridge and a UiContext."""
+    from app.bootstrap import PaperSession
+    from app.settings import Settings
+    from app.ui.bridge import EngineBridge
+    from app.ui.context import UiContext
+
+    settings = Settings(data_dir, demo_speed=60.0, ticks_per_second=8.0)
+    session = await PaperSession.open(settings)
+    bridge = EngineBridge(session.engine.bus, session.engine.portfolio, interval_ms=20)
+    feed = session.engine.tasks.spawn(session.market.run(), "demo-feed", service=True)
+    ctx = UiContext(session.engine, session.market, bridge, settings)
+    yield ctx
+    feed.cancel()
+    bridge.close()
+    await session.close()
