@@ -19,6 +19,7 @@ Signals (each carries one batch):
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -90,6 +91,8 @@ class EngineBridge(QObject):
         self._alerts: list[Alert] = []
         self._denied: list[OrderDenied] = []
         self.flushes = 0
+        self.last_market_wall: float | None = None  # time.monotonic() of the latest tick
+        self.market_events = 0
         ui = Priority.UI
         self._unsubscribe = [
             bus.subscribe(TradeTick, self._on_trade, priority=ui),
@@ -121,6 +124,8 @@ class EngineBridge(QObject):
         return snap
 
     def _on_trade(self, tick: TradeTick) -> None:
+        self.last_market_wall = time.monotonic()
+        self.market_events += 1
         snap = self._snapshot(tick.symbol)
         snap.last = tick.price
         snap.volume += tick.size

@@ -78,3 +78,9 @@ def test_money_columns_are_text(data_dir: Path, db_path: Path) -> None:
             types = {row[1]: row[2] for row in raw.execute(f"PRAGMA table_info({table})")}
             assert all(types[c] == "INTEGER" for c in types if c.endswith("_ns")), table
     raw.close()
+
+
+def test_head_revision_constant_matches_the_migration_scripts() -> None:
+    from app.engine.store.migrate import HEAD_REVISION, head_revision
+
+    assert head_revision() == HEAD_REVISION

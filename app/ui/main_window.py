@@ -1,0 +1,181 @@
+"""The main window: every panel is a dock (movable, floatable, closable, restorable from the
+View menu); the layout and theme are saved per user and restored at start."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QWidget,
+)
+
+from app.engine.loop_monitor import LoopLagMonitor
+from app.ui.context import UiContext
+from app.ui.shortcuts import SHORTCUTS, HelpDialog
+from app.ui.status_bar import StatusBar
+from app.ui.theme import apply_theme
+
+LAYOUT_VERSION = 1
+Area = Qt.DockWidgetArea
+
+
+@dataclass(slots=True)
+class PanelSpec:
+    key: str  # object name: the layout is saved under it
+    title: str
+    widget: QWidget
+    area: Area
+
+
+class MainWindow(QMainWindow):
+    closed = Signal()
+
+    def __init__(
+        self,
+        ctx: UiContext,
+        panels: list[PanelSpec],
+        lag: LoopLagMonitor,
+        *,
+        actions: dict[str, Callable[[], None]] | None = None,
+    ) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.setWindowTitle("Tradedesk — paper account on the demo market")
+        self.setDockNestingEnabled(True)
+        self.settings = QSettings(
+            str(Path(ctx.settings.data_dir) / "layout.ini"), QSettings.Format.IniFormat
+        )
+        self.dark = self.settings.value("theme", "dark") != "light"
+        app = QApplication.instance()
+        assert isinstance(app, QApplication)
+        self.colors = apply_theme(app, self.dark)
+        #: asks the trader; tests replace it to answer without a modal dialog
+        self.confirm: Callable[[str, str], bool] = self._ask
+        self.docks: dict[str, QDockWidget] = {}
+        center = QLabel("")
+        center.setMaximumSize(0, 0)
+        self.setCentralWidget(center)
+        self._build_menus()
+        for spec in panels:
+            self._add_dock(spec)
+        self._default_state = self.saveState(LAYOUT_VERSION)
+        self.status = StatusBar(ctx, lag, self.colors, self)
+        self.setStatusBar(self.status)
+        self.actions_by_id: dict[str, QAction] = {}
+        self._bind_shortcuts(actions or {})
+        self.restore_layout()
+
+    # --- docks ----------------------------------------------------------------------------
+    def _add_dock(self, spec: PanelSpec) -> None:
+        dock = QDockWidget(spec.title, self)
+        dock.setObjectName(spec.key)
+        dock.setWidget(spec.widget)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+            | QDockWidget.DockWidgetFeature.DockWidgetClosable
+        )
+        self.addDockWidget(spec.area, dock)
+        self.view_menu.addAction(dock.toggleViewAction())
+        self.docks[spec.key] = dock
+
+    def restore_layout(self) -> None:
+        geometry = self.settings.value("geometry")
+        state = self.settings.value("state")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1600, 960)
+        if isinstance(state, QByteArray):
+            self.restoreState(state, LAYOUT_VERSION)
+
+    def save_layout(self) -> None:
+        self.settings.setValue("geometry", self.saveGeometry())
+        self.settings.setValue("state", self.saveState(LAYOUT_VERSION))
+        self.settings.setValue("theme", "dark" if self.dark else "light")
+        self.settings.sync()
+
+    def reset_layout(self) -> None:
+        for dock in self.docks.values():
+            dock.setFloating(False)
+            dock.show()
+        self.restoreState(self._default_state, LAYOUT_VERSION)
+
+    def closeEvent(self, event: object) -> None:
+        self.save_layout()
+        super().closeEvent(event)  # type: ignore[arg-type]
+
+    # --- menus and shortcuts --------------------------------------------------------------
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        self.view_menu = bar.addMenu("&View")
+        reset = self.view_menu.addAction("Reset layout")
+        reset.triggered.connect(self.reset_layout)
+        theme = self.view_menu.addAction("Dark theme")
+        theme.setCheckable(True)
+        theme.setChecked(self.dark)
+        theme.toggled.connect(self.set_dark)
+        self.theme_action = theme
+        self.view_menu.addSeparator()
+        self.trade_menu = bar.addMenu("&Trade")
+        self.help_menu = bar.addMenu("&Help")
+
+    def set_dark(self, dark: bool) -> None:
+        self.dark = dark
+        app = QApplication.instance()
+        assert isinstance(app, QApplication)
+        self.colors = apply_theme(app, dark)
+        self.status.set_colors(self.colors)
+        for dock in self.docks.values():
+            setter = getattr(dock.widget(), "set_dark", None)
+            if callable(setter):
+                setter(dark)
+
+    def _bind_shortcuts(self, actions: dict[str, Callable[[], None]]) -> None:
+        built_in: dict[str, Callable[[], None]] = {
+            "cancel_all": self.cancel_all,
+            "flatten": self.flatten_all,
+            "kill_switch": self.kill_switch,
+            "help": self.show_help,
+        }
+        built_in.update(actions)
+        for sc in SHORTCUTS:
+            handler = built_in.get(sc.action)
+            if handler is None:
+                continue
+            menu = self.help_menu if sc.action == "help" else self.trade_menu
+            action = menu.addAction(sc.description)
+            action.setShortcut(QKeySequence(sc.keys))
+            action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+            action.triggered.connect(handler)
+            self.actions_by_id[sc.action] = action
+
+    def show_help(self) -> None:
+        HelpDialog(self).exec()
+
+    def _ask(self, title: str, text: str) -> bool:
+        answer = QMessageBox.question(self, title, text)
+        return answer == QMessageBox.StandardButton.Yes
+
+    # --- trading actions ------------------------------------------------------------------
+    def cancel_all(self) -> None:
+        self.ctx.spawn(self.ctx.engine.cancel_all(), "ui-cancel-all")
+
+    def flatten_all(self) -> None:
+        if self.confirm("Flatten all", "Close every open position at market?"):
+            self.ctx.spawn(self.ctx.engine.flatten_all(), "ui-flatten")
+
+    def kill_switch(self) -> None:
+        if self.confirm(
+            "Kill switch", "Halt trading, cancel every working order and flatten all positions?"
+        ):
+            self.ctx.spawn(self.ctx.engine.kill_switch(flatten=True), "ui-kill-switch")
