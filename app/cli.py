@@ -25,8 +25,7 @@ EXIT_STORE = 3
 
 EPILOG = f"""\
 commands:
-  (none)        run Tradedesk: a paper account on the offline demo market, printing a live
-                summary until Ctrl-C (the desktop window replaces this in a later release)
+  (none)        open the Tradedesk window: a paper account on the offline demo market
   demo          a headless session for a fixed time: paper account on the demo market
   export trades write fills to CSV; columns: {", ".join(COLUMNS)}
 
@@ -76,6 +75,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"Tradedesk {__version__}")
     parser.add_argument(
         "--data-dir", type=Path, default=None, help="folder for the database and settings"
+    )
+    parser.add_argument(
+        "--smoke-test",
+        type=_positive_float,
+        metavar="SECONDS",
+        help="open the window on the demo market, let data flow this long, then exit 0 only "
+        "if the window came up and prices moved",
+    )
+    parser.add_argument(
+        "--screenshot",
+        type=Path,
+        metavar="FILE.png",
+        help="with --smoke-test: save a screenshot of the main window before exiting",
     )
     parser.add_argument(
         "--log-level",
@@ -155,7 +167,13 @@ def main(argv: Sequence[str]) -> int:
                 source=args.source,
                 symbol=args.symbol,
             )
-        seconds = args.seconds if args.command == "demo" else math.inf
+        if args.command is None:
+            if args.screenshot is not None and args.smoke_test is None:
+                raise ValidationError("--screenshot", "goes with --smoke-test SECONDS")
+            from app.ui.app import run_gui
+
+            return run_gui(settings, smoke_test=args.smoke_test, screenshot=args.screenshot)
+        seconds = args.seconds
         return asyncio.run(
             bootstrap.run_demo_session(
                 settings,

@@ -43,6 +43,8 @@ class _Bracket:
     spec: BracketSpec
     children: dict[str, str] = field(default_factory=dict)  # role -> client id
     done: bool = False
+    symbol: str = ""
+    source: str = ""
 
 
 def validate_bracket(spec: BracketSpec, side: OrderSide, reference: Decimal) -> BracketSpec:
@@ -88,7 +90,14 @@ class BracketManager:
             spec = BracketSpec(
                 **{k: (Decimal(v) if v is not None else None) for k, v in data["spec"].items()}
             )
-            bracket = _Bracket(entry_id, spec, dict(data["children"]), bool(data["done"]))
+            bracket = _Bracket(
+                entry_id,
+                spec,
+                dict(data["children"]),
+                bool(data["done"]),
+                str(data.get("symbol", "")),
+                str(data.get("source", "")),
+            )
             if not bracket.done:
                 self.brackets[entry_id] = bracket
                 for child in bracket.children.values():
@@ -100,6 +109,8 @@ class BracketManager:
                 "spec": {k: (str(v) if v is not None else None) for k, v in asdict(b.spec).items()},
                 "children": b.children,
                 "done": b.done,
+                "symbol": b.symbol,
+                "source": b.source,
             }
             for b in self.brackets.values()
             if not b.done
@@ -108,8 +119,61 @@ class BracketManager:
 
     # --- API ------------------------------------------------------------------------------
     def attach(self, entry: Order, spec: BracketSpec) -> None:
-        self.brackets[entry.client_id] = _Bracket(entry.client_id, spec)
+        self.brackets[entry.client_id] = _Bracket(
+            entry.client_id, spec, symbol=entry.symbol, source=entry.source
+        )
         self._save()
+
+    async def protect(
+        self,
+        symbol: str,
+        *,
+        stop_loss: Decimal | None = None,
+        take_profit: Decimal | None = None,
+        now_ns: int = 0,
+    ) -> list[Order]:
+        """Put a stop-loss and/or take-profit on an open position (e.g. dragged on the chart).
+
+        A protective order of that kind already working on the symbol is moved instead of a
+        second one being added. Both are one-cancels-the-other like an entry's bracket."""
+        qty = self.oms.portfolio.position_qty(symbol)
+        if qty == 0:
+            raise ValidationError("symbol", f"no open position in {symbol} to protect")
+        inst = self.oms.risk.instruments[symbol]
+        last = self.oms.portfolio.last_prices.get(symbol)
+        if last is None:
+            raise ValidationError("symbol", f"no market price for {symbol} yet")
+        entry_side = OrderSide.BUY if qty > 0 else OrderSide.SELL
+        stop = inst.check_price(stop_loss, "stop_loss") if stop_loss is not None else None
+        target = inst.check_price(take_profit, "take_profit") if take_profit is not None else None
+        validate_bracket(BracketSpec(stop_loss=stop, take_profit=target), entry_side, last)
+        placed: list[Order] = []
+        for role, price in (("stop_loss", stop), ("take_profit", target)):
+            if price is None:
+                continue
+            current = next(
+                (o for o in self.oms.working(symbol) if o.role == role and o.reduce_only), None
+            )
+            if current is not None:
+                if role == "stop_loss":
+                    await self.oms.modify(current.client_id, trigger_price=price)
+                else:
+                    await self.oms.modify(current.client_id, price=price)
+                placed.append(current)
+                continue
+            bracket = next(
+                (b for k, b in self.brackets.items() if k.startswith(f"pos-{symbol}-")), None
+            )
+            if bracket is None:  # one bracket per position: its SL and TP are OCO
+                key = f"pos-{symbol}-{now_ns}"
+                bracket = self.brackets[key] = _Bracket(
+                    key, BracketSpec(), symbol=symbol, source="manual"
+                )
+            child = await self._place(bracket, role, entry_side.opposite, abs(qty), price)
+            if child is not None:
+                placed.append(child)
+        self._save()
+        return placed
 
     def trail_of(self, stop_id: str) -> Decimal | None:
         entry_id = self._child_to_entry.get(stop_id)
@@ -137,7 +201,8 @@ class BracketManager:
             return
         for bracket in list(self.brackets.values()):
             entry = self.oms.orders.get(bracket.entry_id)
-            if entry is not None and entry.symbol == event.position.symbol and bracket.children:
+            symbol = bracket.symbol or (entry.symbol if entry is not None else "")
+            if symbol == event.position.symbol and bracket.children:
                 self.spawn(self._finish(bracket, "position closed"), f"flat-{bracket.entry_id}")
 
     async def before_release(self, stop: Order) -> bool:
@@ -156,6 +221,7 @@ class BracketManager:
                     await self.oms.cancel(cid, "OCO: stop-loss triggered")
                 except Exception as exc:
                     log.error("OCO cancel of %s before the stop failed: %s", cid, exc)
+        await self._free_coins_for(stop)
         held = self.oms.portfolio.position_qty(stop.symbol)
         closing = held < 0 if stop.side is OrderSide.BUY else held > 0
         if not closing:
@@ -164,6 +230,23 @@ class BracketManager:
         if abs(held) < stop.remaining:
             self.oms.shrink(stop, stop.filled_qty + abs(held))
         return True
+
+    async def _free_coins_for(self, stop: Order) -> None:
+        """Take-profits of other brackets on the symbol may hold what the stop must sell
+        (a spot venue reserves it): cancel them until the stop's quantity is free."""
+        if stop.side is not OrderSide.SELL or self.oms.reservations is None:
+            return
+        inst = self.oms.risk.instruments[stop.symbol]
+        for other in self.oms.working(stop.symbol):
+            held = self.oms.portfolio.position_qty(stop.symbol)
+            free = held - self.oms.reservations.reserved(inst)[1]
+            if free >= stop.remaining:
+                return
+            if other.role == "take_profit" and other.side is OrderSide.SELL:
+                try:
+                    await self.oms.cancel(other.client_id, "stop-loss triggered")
+                except Exception as exc:
+                    log.error("could not free %s for the stop: %s", other.client_id, exc)
 
     # --- work -----------------------------------------------------------------------------
     def _lock(self, entry_id: str) -> asyncio.Lock:
@@ -203,21 +286,21 @@ class BracketManager:
                     if existing.is_working and existing.quantity != qty:
                         await self._resize(existing, qty)
                     continue
-                await self._place(bracket, entry, role, exit_side, qty, price)
+                await self._place(bracket, role, exit_side, qty, price)
             self._save()
 
     async def _place(
         self,
         bracket: _Bracket,
-        entry: Order,
         role: str,
         side: OrderSide,
         qty: Decimal,
         price: Decimal,
-    ) -> None:
+    ) -> Order | None:
         is_stop = role == "stop_loss"
+        entry = self.oms.orders.get(bracket.entry_id)
         req = OrderRequest(
-            symbol=entry.symbol,
+            symbol=bracket.symbol or (entry.symbol if entry is not None else ""),
             side=side,
             type=OrderType.STOP_MARKET if is_stop else OrderType.LIMIT,
             quantity=qty,
@@ -225,8 +308,8 @@ class BracketManager:
             trigger_price=price if is_stop else None,
             tif=TimeInForce.GTC,
             reduce_only=True,
-            source=entry.source,
-            parent_id=entry.client_id,
+            source=bracket.source or (entry.source if entry is not None else "manual"),
+            parent_id=entry.client_id if entry is not None else None,
             role=role,
         )
         emulate = is_stop and not self.oms.client.capabilities.native_oco
@@ -235,10 +318,13 @@ class BracketManager:
                 req, emulate=emulate, trail_pct=bracket.spec.trailing_pct if is_stop else None
             )
         except ValidationError as exc:
-            log.error("could not place %s for %s: %s", role, entry.client_id, exc)
-            return
+            log.error("could not place %s for %s: %s", role, bracket.entry_id, exc)
+            if entry is None:
+                raise  # a trader's own request: the refusal must reach the screen
+            return None
         bracket.children[role] = child.client_id
         self._child_to_entry[child.client_id] = bracket.entry_id
+        return child
 
     async def _resize(self, child: Order, qty: Decimal) -> None:
         try:

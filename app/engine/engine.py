@@ -28,6 +28,7 @@ from app.engine.domain.instruments import Instrument
 from app.engine.domain.market import Bar, QuoteTick, TradeTick
 from app.engine.domain.orders import Order, OrderEventKind, OrderRequest, OrderType
 from app.engine.domain.positions import Position
+from app.engine.domain.values import to_decimal
 from app.engine.emulator import OrderEmulator
 from app.engine.flatten import close_position, flatten_all, reverse_position
 from app.engine.journal_port import JournalPort
@@ -221,6 +222,17 @@ class TradingEngine:
     ) -> None:
         await self.oms.modify(
             client_id, price=price, trigger_price=trigger_price, quantity=quantity
+        )
+
+    async def protect_position(
+        self, symbol: str, *, stop_loss: object = None, take_profit: object = None
+    ) -> list[Order]:
+        """Attach (or move) a stop-loss and/or take-profit on an open position."""
+        return await self.brackets.protect(
+            symbol,
+            stop_loss=None if stop_loss is None else to_decimal(stop_loss, "stop_loss"),
+            take_profit=None if take_profit is None else to_decimal(take_profit, "take_profit"),
+            now_ns=self.clock.now_ns(),
         )
 
     async def close_position(self, symbol: str) -> list[Order]:

@@ -184,3 +184,21 @@ async def test_restart_restores_positions_orders_and_brackets(data_dir: Path) ->
     await h2.settle()
     assert e.portfolio.position_qty("BTC/USD") == 0
     await h2.close()
+
+
+async def test_protect_an_open_position_then_move_the_stop(h: Harness) -> None:
+    await h.engine.place_order(OrderRequest("BTC/USD", OrderSide.BUY, OrderType.MARKET, "1"))
+    with pytest.raises(ValidationError) as err:
+        await h.engine.protect_position("BTC/USD", stop_loss="101.00")
+    assert err.value.field == "stop_loss"
+    (stop,) = await h.engine.protect_position("BTC/USD", stop_loss="95.00")
+    assert stop.role == "stop_loss" and stop.reduce_only and is_emulated(stop)
+    (moved,) = await h.engine.protect_position("BTC/USD", stop_loss="97.00")
+    assert moved is stop and stop.trigger_price == Decimal("97.00")
+    (tp,) = await h.engine.protect_position("BTC/USD", take_profit="110.00")
+    h.market("BTC/USD", "96.50")
+    await h.settle()
+    assert stop.status is OrderStatus.FILLED and tp.status is OrderStatus.CANCELED
+    assert h.engine.portfolio.position_qty("BTC/USD") == 0
+    with pytest.raises(ValidationError, match="no open position"):
+        await h.engine.protect_position("BTC/USD", stop_loss="90.00")
