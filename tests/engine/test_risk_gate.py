@@ -8,34 +8,12 @@ import pytest
 
 from app.engine.domain.events import TradingState
 from app.engine.domain.fills import Fill, Liquidity
-from app.engine.domain.instruments import AssetClass, Instrument
 from app.engine.domain.orders import OrderRequest, OrderSide, OrderType
 from app.engine.portfolio import Portfolio
 from app.engine.reservations import Reservations
 from app.engine.risk import RiskDenied, RiskGate
 from app.engine.risk_limits import RiskLimits
-
-BTC = Instrument(
-    "BTC/USD",
-    "paper",
-    "BTC",
-    "USD",
-    Decimal("0.01"),
-    Decimal("0.0001"),
-    Decimal("0.0001"),
-    Decimal("10"),
-)
-SPY = Instrument(
-    "SPY",
-    "paper",
-    "SPY",
-    "USD",
-    Decimal("0.01"),
-    Decimal("1"),
-    Decimal("1"),
-    Decimal("1"),
-    asset_class=AssetClass.EQUITY,
-)
+from tests.engine.harness import BTC, SPY
 
 
 class Clock:

@@ -7,17 +7,7 @@ import pytest
 from app.engine.domain.errors import ValidationError
 from app.engine.domain.instruments import Instrument
 from app.engine.domain.values import round_to_step, to_decimal
-
-BTC = Instrument(
-    "BTC/USD",
-    "paper",
-    "BTC",
-    "USD",
-    Decimal("0.01"),
-    Decimal("0.0001"),
-    Decimal("0.0001"),
-    Decimal("10"),
-)
+from tests.engine.harness import BTC
 
 
 @pytest.mark.parametrize(
