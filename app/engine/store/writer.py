@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import enum
 import itertools
 import logging
@@ -358,13 +359,11 @@ def _settle_one(waiter: Waiter, error: BaseException | None) -> None:
     # failed and was logged). The except covers a cancel racing us from another thread.
     if waiter.done():
         return
-    try:
+    with contextlib.suppress(asyncio.InvalidStateError, concurrent.futures.InvalidStateError):
         if error is None:
             waiter.set_result(None)
         else:
             waiter.set_exception(error)
-    except (asyncio.InvalidStateError, concurrent.futures.InvalidStateError):
-        pass
 
 
 def _settle_many(items: list[tuple[asyncio.Future[None], StoreError | None]]) -> None:

@@ -122,4 +122,4 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     # Dropping the journal would destroy the trading record; there is nothing below 0001.
-    raise NotImplementedError("the first journal schema cannot be downgraded")
+    raise RuntimeError("the first journal schema cannot be downgraded: it would drop the record")
