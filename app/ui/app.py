@@ -45,7 +45,7 @@ async def _run(
     from app.ui.bridge import EngineBridge
     from app.ui.context import UiContext
     from app.ui.main_window import MainWindow
-    from app.ui.panels import build_panels
+    from app.ui.panels import create_panels
 
     session = await PaperSession.open(settings)
     engine = session.engine
@@ -53,8 +53,9 @@ async def _run(
     engine.tasks.spawn(lag.run(), "loop-lag", service=True)
     bridge = EngineBridge(engine.bus, engine.portfolio)
     ctx = UiContext(engine, session.market, bridge, settings)
-    panels, actions = build_panels(ctx)
-    window = MainWindow(ctx, panels, lag, actions=actions)
+    panels = create_panels(ctx)
+    window = MainWindow(ctx, panels.specs(), lag, actions=panels.actions())
+    window.panels = panels  # keeps the notifier (a QObject without a parent) alive
     closed = asyncio.Event()
     window.closed.connect(closed.set)
     window.show()

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -15,6 +15,8 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
+    QPushButton,
+    QScrollArea,
     QWidget,
 )
 
@@ -34,6 +36,11 @@ class PanelSpec:
     title: str
     widget: QWidget
     area: Area
+    tab_with: str | None = None  # share a tabbed dock with this panel
+    beside: str | None = None  # sit to the right of this panel, in its area
+    width: int | None = None  # preferred size in the default layout
+    height: int | None = None
+    scroll: bool = False  # a tall form: let the dock shrink and scroll instead
 
 
 class MainWindow(QMainWindow):
@@ -65,12 +72,18 @@ class MainWindow(QMainWindow):
         center.setMaximumSize(0, 0)
         self.setCentralWidget(center)
         self._build_menus()
+        self._build_toolbar()
         for spec in panels:
             self._add_dock(spec)
+        self._specs = panels
+        self._arrange_tabs(panels)
         self._default_state = self.saveState(LAYOUT_VERSION)
+        self._saved_state: QByteArray | None = None
+        self._shown = False
         self.status = StatusBar(ctx, lag, self.colors, self)
         self.setStatusBar(self.status)
         self.actions_by_id: dict[str, QAction] = {}
+        self.panels: object = None  # the panel set, kept alive with the window
         self._bind_shortcuts(actions or {})
         self.restore_layout()
 
@@ -78,7 +91,14 @@ class MainWindow(QMainWindow):
     def _add_dock(self, spec: PanelSpec) -> None:
         dock = QDockWidget(spec.title, self)
         dock.setObjectName(spec.key)
-        dock.setWidget(spec.widget)
+        if spec.scroll:
+            area = QScrollArea()
+            area.setWidgetResizable(True)
+            area.setFrameShape(QScrollArea.Shape.NoFrame)
+            area.setWidget(spec.widget)
+            dock.setWidget(area)
+        else:
+            dock.setWidget(spec.widget)
         dock.setFeatures(
             QDockWidget.DockWidgetFeature.DockWidgetMovable
             | QDockWidget.DockWidgetFeature.DockWidgetFloatable
@@ -88,6 +108,55 @@ class MainWindow(QMainWindow):
         self.view_menu.addAction(dock.toggleViewAction())
         self.docks[spec.key] = dock
 
+    def _arrange_tabs(self, panels: list[PanelSpec]) -> None:
+        for spec in panels:
+            if spec.beside in self.docks:
+                self.splitDockWidget(
+                    self.docks[spec.beside], self.docks[spec.key], Qt.Orientation.Horizontal
+                )
+        for spec in panels:
+            if spec.tab_with in self.docks:
+                self.tabifyDockWidget(self.docks[spec.tab_with], self.docks[spec.key])
+        for spec in panels:  # the first panel of each tab group is the one shown
+            if spec.tab_with is None and any(p.tab_with == spec.key for p in panels):
+                self.docks[spec.key].raise_()
+
+    def _arrange_sizes(self, panels: list[PanelSpec]) -> None:
+        # widths across areas in one call (left column vs right column); heights per area,
+        # since Qt shares them out within one area's vertical splitter
+        wide = [s for s in panels if s.width]
+        if wide:
+            self.resizeDocks(
+                [self.docks[s.key] for s in wide],
+                [s.width or 0 for s in wide],
+                Qt.Orientation.Horizontal,
+            )
+        for area in {s.area for s in panels}:
+            tall = [s for s in panels if s.area == area and s.height]
+            if tall:
+                self.resizeDocks(
+                    [self.docks[s.key] for s in tall],
+                    [s.height or 0 for s in tall],
+                    Qt.Orientation.Vertical,
+                )
+
+    def _build_toolbar(self) -> None:
+        """Always in view, whatever the layout: the kill switch and the panic buttons."""
+        bar = self.addToolBar("Trading")
+        bar.setObjectName("tradingToolbar")
+        bar.setMovable(False)
+        kill = QPushButton("KILL SWITCH")
+        kill.setObjectName("killSwitch")
+        kill.setToolTip("Halt trading, cancel every working order, flatten (Ctrl+Shift+K)")
+        kill.clicked.connect(self.kill_switch)
+        cancel = QPushButton("Cancel all")
+        cancel.clicked.connect(self.cancel_all)
+        flatten = QPushButton("Flatten all")
+        flatten.clicked.connect(self.flatten_all)
+        for widget in (kill, cancel, flatten):
+            bar.addWidget(widget)
+        self.kill_button = kill
+
     def restore_layout(self) -> None:
         geometry = self.settings.value("geometry")
         state = self.settings.value("state")
@@ -96,7 +165,22 @@ class MainWindow(QMainWindow):
         else:
             self.resize(1600, 960)
         if isinstance(state, QByteArray):
+            self._saved_state = state  # applied once the window is laid out (showEvent)
             self.restoreState(state, LAYOUT_VERSION)
+
+    def showEvent(self, event: object) -> None:
+        super().showEvent(event)  # type: ignore[arg-type]
+        if self._shown:
+            return
+        self._shown = True
+        # dock sizes only mean something once the window is laid out at its real size
+        QTimer.singleShot(0, self._settle_layout)
+
+    def _settle_layout(self) -> None:
+        self._arrange_sizes(self._specs)
+        self._default_state = self.saveState(LAYOUT_VERSION)
+        if self._saved_state is not None:
+            self.restoreState(self._saved_state, LAYOUT_VERSION)
 
     def save_layout(self) -> None:
         self.settings.setValue("geometry", self.saveGeometry())
@@ -136,7 +220,9 @@ class MainWindow(QMainWindow):
         self.colors = apply_theme(app, dark)
         self.status.set_colors(self.colors)
         for dock in self.docks.values():
-            setter = getattr(dock.widget(), "set_dark", None)
+            widget = dock.widget()
+            inner = widget.widget() if isinstance(widget, QScrollArea) else widget
+            setter = getattr(inner, "set_dark", None)
             if callable(setter):
                 setter(dark)
 
