@@ -170,9 +170,9 @@ def main(argv: Sequence[str]) -> int:
         if args.command is None:
             if args.screenshot is not None and args.smoke_test is None:
                 raise ValidationError("--screenshot", "goes with --smoke-test SECONDS")
-            from app.ui.app import run_gui
-
-            return run_gui(settings, smoke_test=args.smoke_test, screenshot=args.screenshot)
+            return bootstrap.run_gui(
+                settings, smoke_test=args.smoke_test, screenshot=args.screenshot
+            )
         seconds = args.seconds
         return asyncio.run(
             bootstrap.run_demo_session(

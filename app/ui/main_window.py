@@ -24,6 +24,7 @@ from app.engine.loop_monitor import LoopLagMonitor
 from app.ui.context import UiContext
 from app.ui.shortcuts import SHORTCUTS, HelpDialog
 from app.ui.status_bar import StatusBar
+from app.ui.tables.table_view import set_tone_colors
 from app.ui.theme import apply_theme
 
 LAYOUT_VERSION = 1
@@ -86,6 +87,7 @@ class MainWindow(QMainWindow):
         self.panels: object = None  # the panel set, kept alive with the window
         self._bind_shortcuts(actions or {})
         self.restore_layout()
+        self.set_dark(self.dark)  # panels and tables take the saved theme's colours
 
     # --- docks ----------------------------------------------------------------------------
     def _add_dock(self, spec: PanelSpec) -> None:
@@ -219,6 +221,7 @@ class MainWindow(QMainWindow):
         assert isinstance(app, QApplication)
         self.colors = apply_theme(app, dark)
         self.status.set_colors(self.colors)
+        set_tone_colors(self, self.colors.up, self.colors.down)
         for dock in self.docks.values():
             widget = dock.widget()
             inner = widget.widget() if isinstance(widget, QScrollArea) else widget
