@@ -52,7 +52,8 @@ QPushButton#sellButton {{ background: {down}; color: white; font-weight: bold; f
     min-height: 38px; border-radius: 4px; }}
 QPushButton#killSwitch {{ background: {down}; color: white; font-weight: bold; font-size: 16px;
     min-height: 44px; border-radius: 4px; }}
-QPushButton:disabled {{ background: {alt_base}; color: {muted}; }}
+QPushButton:disabled, QPushButton#buyButton:disabled, QPushButton#sellButton:disabled {{
+    background: {alt_base}; color: {muted}; }}
 QLabel[role="error"] {{ color: {down}; }}
 QLabel[role="muted"] {{ color: {muted}; }}
 QDockWidget::title {{ padding: 3px 6px; background: {alt_base}; }}
