@@ -94,6 +94,7 @@ async def main() -> None:
 
 if __name__ == "__main__":
     app = QApplication(sys.argv[:1])
+    app.setQuitOnLastWindowClosed(False)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     with loop:

@@ -188,3 +188,35 @@ def test_settings_round_trip(data_dir: Path) -> None:
     assert saved["paper_cash"] == "25000"
     loaded = Settings.load(data_dir)
     assert loaded.paper_cash == Decimal("25000") and loaded.demo_speed == 5.0
+
+
+def test_smoke_test_opens_the_window_and_saves_a_screenshot(data_dir: Path, tmp_path: Path) -> None:
+    import os
+
+    shot = tmp_path / "window.png"
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "main.py"),
+            "--data-dir",
+            str(data_dir),
+            "--smoke-test",
+            "3",
+            "--screenshot",
+            str(shot),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "window visible=True" in result.stdout and "prices moved in" in result.stdout
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
+
+
+def test_screenshot_needs_the_smoke_test(data_dir: Path) -> None:
+    result = run("--data-dir", str(data_dir), "--screenshot", "x.png")
+    assert result.returncode == 2 and "--screenshot: goes with --smoke-test" in result.stderr
