@@ -53,11 +53,19 @@ async def main() -> None:
         journal = Journal.open(data_dir)
         instruments = make_instruments(SYMBOLS)
         market = SyntheticMarket(instruments, TICKS_PER_SECOND, CANDLES)
-        venue = PaperExchange("paper", instruments,
-                              PaperConfig(initial_balances={"USD": Decimal("1000000")}),
-                              journal, time.time_ns)
-        engine = TradingEngine(journal=journal, client=venue,
-                               instruments={i.symbol: i for i in instruments}, clock=LiveClock())
+        venue = PaperExchange(
+            "paper",
+            instruments,
+            PaperConfig(initial_balances={"USD": Decimal("1000000")}),
+            journal,
+            time.time_ns,
+        )
+        engine = TradingEngine(
+            journal=journal,
+            client=venue,
+            instruments={i.symbol: i for i in instruments},
+            clock=LiveClock(),
+        )
         engine.bus.subscribe(QuoteTick, venue.on_quote, priority=Priority.VENUE)
         engine.bus.subscribe(TradeTick, venue.on_trade, priority=Priority.VENUE)
         market.set_market_sink(engine.on_market)
@@ -83,8 +91,10 @@ async def main() -> None:
         probe.start()
         await asyncio.sleep(DURATION)
         await probe.stop()
-        print(f"{SYMBOLS} symbols x {TICKS_PER_SECOND:.0f} trades/s for {DURATION:.0f} s "
-              f"({market.events:,} market events), {bridge.flushes} UI flushes")
+        print(
+            f"{SYMBOLS} symbols x {TICKS_PER_SECOND:.0f} trades/s for {DURATION:.0f} s "
+            f"({market.events:,} market events), {bridge.flushes} UI flushes"
+        )
         print(probe.report())
         window.close()
         bridge.close()

@@ -20,8 +20,16 @@ MINUTE_NS = 60_000_000_000
 
 def make_instruments(n: int) -> list[Instrument]:
     return [
-        Instrument(f"SYM{i:02d}/USD", "bench", f"SYM{i:02d}", "USD", Decimal("0.01"),
-                   Decimal("0.001"), Decimal("0.001"), Decimal("1"))
+        Instrument(
+            f"SYM{i:02d}/USD",
+            "bench",
+            f"SYM{i:02d}",
+            "USD",
+            Decimal("0.01"),
+            Decimal("0.001"),
+            Decimal("0.001"),
+            Decimal("1"),
+        )
         for i in range(n)
     ]
 
@@ -29,8 +37,13 @@ def make_instruments(n: int) -> list[Instrument]:
 class SyntheticMarket:
     venue = "bench"
 
-    def __init__(self, instruments: Sequence[Instrument], ticks_per_second: float,
-                 history_bars: int, seed: int = 1) -> None:
+    def __init__(
+        self,
+        instruments: Sequence[Instrument],
+        ticks_per_second: float,
+        history_bars: int,
+        seed: int = 1,
+    ) -> None:
         self._instruments = list(instruments)
         self._rate = ticks_per_second
         self._history_bars = history_bars
@@ -49,8 +62,9 @@ class SyntheticMarket:
     async def subscribe(self, symbols: Sequence[str]) -> None:
         self._symbols = list(symbols)
 
-    async def history(self, symbol: str, timeframe: Timeframe, *, end_ns: int | None = None,
-                      limit: int = 500) -> list[Bar]:
+    async def history(
+        self, symbol: str, timeframe: Timeframe, *, end_ns: int | None = None, limit: int = 500
+    ) -> list[Bar]:
         end = (end_ns or time.time_ns()) // MINUTE_NS * MINUTE_NS
         n = min(limit, self._history_bars)
         rng = np.random.default_rng(7)
@@ -62,9 +76,16 @@ class SyntheticMarket:
         vols = rng.integers(1, 500, n)
         q = Decimal("0.01")
         return [
-            Bar(symbol, Timeframe.M1, Decimal(f"{opens[k]:.2f}"), Decimal(f"{highs[k]:.2f}"),
-                Decimal(f"{lows[k]:.2f}"), Decimal(f"{closes[k]:.2f}").quantize(q),
-                Decimal(int(vols[k])), end - (n - k) * MINUTE_NS)
+            Bar(
+                symbol,
+                Timeframe.M1,
+                Decimal(f"{opens[k]:.2f}"),
+                Decimal(f"{highs[k]:.2f}"),
+                Decimal(f"{lows[k]:.2f}"),
+                Decimal(f"{closes[k]:.2f}").quantize(q),
+                Decimal(int(vols[k])),
+                end - (n - k) * MINUTE_NS,
+            )
             for k in range(n)
         ]
 

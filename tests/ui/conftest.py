@@ -45,5 +45,6 @@ async def ui_ctx(data_dir):  # type: ignore[no-untyped-def]
     ctx = UiContext(session.engine, session.market, bridge, settings)
     yield ctx
     feed.cancel()
+    await asyncio.gather(feed, return_exceptions=True)
     bridge.close()
     await session.close()
