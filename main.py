@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-import sys
+import time
 
-from app.cli import main
+# first thing: "visible within 2 s of launch" counts our own imports too
+LAUNCHED = time.perf_counter()
+
+import sys  # noqa: E402
+
+from app.cli import main  # noqa: E402
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main(sys.argv[1:], launched=LAUNCHED))

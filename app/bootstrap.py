@@ -173,9 +173,13 @@ async def run_demo_session(
 
 # --- the desktop window ------------------------------------------------------------------
 def run_gui(
-    settings: Settings, *, smoke_test: float | None = None, screenshot: Path | None = None
+    settings: Settings,
+    *,
+    smoke_test: float | None = None,
+    screenshot: Path | None = None,
+    launched: float | None = None,
 ) -> int:
-    started = time.perf_counter()
+    started = time.perf_counter() if launched is None else launched
     import qasync  # Qt only once a window is wanted: the headless commands stay light
     from PySide6.QtWidgets import QApplication
 
@@ -211,14 +215,17 @@ async def _run_gui(
     closed = asyncio.Event()
     window.closed.connect(closed.set)
     window.show()
+    shown = time.perf_counter() - started
     engine.tasks.spawn(session.market.run(), "demo-feed", service=True)
-    log.info("window shown %.2f s after launch", time.perf_counter() - started)
+    live: list[float] = []
+    bridge.quotes.connect(lambda _batch: None if live else live.append(time.perf_counter() - started))
+    log.info("window shown %.2f s after launch", shown)
     code = 0
     try:
         if smoke_test is None:
             await closed.wait()
         else:
-            code = await _smoke(window, bridge, smoke_test, screenshot, started)
+            code = await _smoke(window, bridge, smoke_test, screenshot, shown, live)
     finally:
         bridge.close()
         if window.isVisible():
@@ -228,13 +235,17 @@ async def _run_gui(
 
 
 async def _smoke(
-    window: object, bridge: object, seconds: float, screenshot: Path | None, started: float
+    window: object,
+    bridge: object,
+    seconds: float,
+    screenshot: Path | None,
+    shown: float,
+    live: list[float],
 ) -> int:
     from app.ui.bridge import EngineBridge
     from app.ui.main_window import MainWindow
 
     assert isinstance(window, MainWindow) and isinstance(bridge, EngineBridge)
-    shown_after = time.perf_counter() - started
     first = {s: snap.last for s, snap in bridge.snapshots.items()}
     await asyncio.sleep(seconds)
     moved = [s for s, snap in bridge.snapshots.items() if snap.last != first.get(s)]
@@ -242,7 +253,8 @@ async def _smoke(
         window.grab().save(str(screenshot))
     ok = window.isVisible() and bridge.market_events > 0 and bool(moved)
     print(
-        f"smoke test: window visible={window.isVisible()} after {shown_after:.2f} s, "
+        f"smoke test: window visible={window.isVisible()} {shown:.2f} s after launch, "
+        f"live (first prices on screen) after {live[0] if live else float('nan'):.2f} s, "
         f"{bridge.market_events} trades received, prices moved in {len(moved)} symbols"
         + (f", screenshot {screenshot}" if screenshot else "")
     )

@@ -143,7 +143,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str]) -> int:
+def main(argv: Sequence[str], launched: float | None = None) -> int:
+    """Run the command line; ``launched`` is ``time.perf_counter()`` at process start."""
     parser = build_parser()
     args = parser.parse_args(list(argv))
     logging.basicConfig(
@@ -171,7 +172,7 @@ def main(argv: Sequence[str]) -> int:
             if args.screenshot is not None and args.smoke_test is None:
                 raise ValidationError("--screenshot", "goes with --smoke-test SECONDS")
             return bootstrap.run_gui(
-                settings, smoke_test=args.smoke_test, screenshot=args.screenshot
+                settings, smoke_test=args.smoke_test, screenshot=args.screenshot, launched=launched
             )
         seconds = args.seconds
         return asyncio.run(
