@@ -7,9 +7,13 @@ import time
 # first thing: "visible within 2 s of launch" counts our own imports too
 LAUNCHED = time.perf_counter()
 
+import faulthandler  # noqa: E402
+import signal  # noqa: E402
 import sys  # noqa: E402
 
 from app.cli import main  # noqa: E402
 
 if __name__ == "__main__":
+    if hasattr(signal, "SIGUSR1"):  # `kill -USR1 <pid>` prints every thread's stack
+        faulthandler.register(signal.SIGUSR1, all_threads=True)
     sys.exit(main(sys.argv[1:], launched=LAUNCHED))

@@ -87,11 +87,12 @@ class PaperSession:
             engine.bus.subscribe(QuoteTick, venue.on_quote, priority=Priority.VENUE)
             engine.bus.subscribe(TradeTick, venue.on_trade, priority=Priority.VENUE)
             market.set_market_sink(engine.on_market)
-            for inst in instruments:  # seed prices so the first order has a reference
-                last = market.last_trade(inst.symbol)
-                engine.on_market(market.last_quote(inst.symbol))
-                engine.on_market(last)
+            # the engine restores its orders before the venue sees a single price: a resting
+            # order left from the last session may fill on the first quote
             findings = await engine.start(initial_deposit=cash)
+            for inst in instruments:  # seed prices so the first order has a reference
+                engine.on_market(market.last_quote(inst.symbol))
+                engine.on_market(market.last_trade(inst.symbol))
             await market.subscribe([i.symbol for i in instruments])
         except BaseException:
             journal.close()
@@ -218,7 +219,12 @@ async def _run_gui(
     shown = time.perf_counter() - started
     engine.tasks.spawn(session.market.run(), "demo-feed", service=True)
     live: list[float] = []
-    bridge.quotes.connect(lambda _batch: None if live else live.append(time.perf_counter() - started))
+
+    def first_prices(_batch: object) -> None:
+        if not live:
+            live.append(time.perf_counter() - started)
+
+    bridge.quotes.connect(first_prices)
     log.info("window shown %.2f s after launch", shown)
     code = 0
     try:

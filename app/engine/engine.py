@@ -134,9 +134,10 @@ class TradingEngine:
         saved_limits = self.journal.get_kv(LIMITS_KEY)
         if saved_limits:
             self.risk.limits = RiskLimits.from_mapping(saved_limits)
+        findings = self.oms.catch_up(self.oms.fills)
         self.brackets.restore()
         self.controls.restore(now)
-        findings = await self.oms.reconcile()
+        findings.extend(await self.oms.reconcile())
         for order in self.oms.orders.values():
             if order.is_working and is_emulated(order):
                 self.emulator.hold(order, self.brackets.trail_of(order.client_id))

@@ -318,13 +318,50 @@ class OrderManager:
                 fee=fill.fee,
             )
         else:
-            log.warning("fill %s for an unknown order %s recorded as external", *fill.key)
+            log.warning(
+                "fill %s of %s for an order we do not know (%s): recorded as external",
+                fill.trade_id,
+                fill.venue,
+                fill.client_id,
+            )
         self.bus.publish(FillRecorded(fill))
         pos = self.portfolio.positions[fill.symbol]
         self.bus.publish(PositionChanged(pos, fill.ts))
         return True
 
     # --- reconciliation -------------------------------------------------------------------
+    def catch_up(self, fills: Iterable[Fill]) -> list[str]:
+        """After a restart: bring orders up to the fills the journal holds.
+
+        A fill is journaled before its order's new state, so a crash between the two leaves
+        an order row that lags its own fills. Each order takes the journaled fills beyond
+        what its row already counted, in time order. Returns the orders it changed."""
+        by_order: dict[str, list[Fill]] = {}
+        for fill in fills:
+            by_order.setdefault(fill.client_id, []).append(fill)
+        changed: list[str] = []
+        for client_id, own in by_order.items():
+            order = self.orders.get(client_id)
+            if order is None or order.filled_qty >= sum(f.quantity for f in own):
+                continue
+            counted = order.filled_qty
+            seen = Decimal(0)
+            for fill in sorted(own, key=lambda f: f.ts):
+                seen += fill.quantity
+                if seen <= counted:
+                    continue
+                self._apply(
+                    order,
+                    K.FILLED,
+                    venue_order_id=fill.venue_order_id,
+                    fill_qty=min(fill.quantity, seen - counted),
+                    fill_price=fill.price,
+                    fee=fill.fee,
+                )
+                counted = order.filled_qty
+            changed.append(f"{client_id}: caught up to {order.filled_qty} filled")
+        return changed
+
     async def settle(self, order: Order) -> None:
         """Ask the venue what became of ``order`` and apply its answer."""
         try:

@@ -206,3 +206,30 @@ async def test_pnl_is_attributed_to_each_source(h: Harness) -> None:
     assert pnl["bot:b1"].realized == Decimal("49.90")  # 5 x (209.99 - 200.01)
     assert pnl["manual"].realized == 0
     assert pnl["manual"].unrealized == Decimal("99.90")  # 10 x (210 - 200.01)
+
+
+async def test_restart_catches_an_order_up_to_its_journaled_fills(data_dir: Path) -> None:
+    """A crash between journaling a fill and journaling its order's new state leaves the
+    order row behind its fills; the restart brings the order up to date."""
+    import copy
+
+    h = Harness(data_dir)
+    await h.start()
+    h.market("ETH/USD", "50.00")
+    order = await h.engine.place_order(
+        OrderRequest("ETH/USD", OrderSide.BUY, OrderType.LIMIT, "2", price="49.90")
+    )
+    before_fill = copy.deepcopy(order)
+    h.market("ETH/USD", "49.80")  # trades through: fills
+    await h.settle()
+    assert order.status is OrderStatus.FILLED
+    await h.journal.record_order(before_fill, "accepted")  # the row as a crash would leave it
+    await h.close()
+
+    h2 = Harness(data_dir, clock=h.clock)
+    findings = await h2.start()
+    restored = h2.engine.oms.orders[order.client_id]
+    assert restored.status is OrderStatus.FILLED and restored.filled_qty == Decimal(2)
+    assert any("caught up" in f for f in findings)
+    assert h2.engine.portfolio.position_qty("ETH/USD") == Decimal(2)  # not counted twice
+    await h2.close()

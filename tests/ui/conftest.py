@@ -48,3 +48,21 @@ async def ui_ctx(data_dir):  # type: ignore[no-untyped-def]
     await asyncio.gather(feed, return_exceptions=True)
     bridge.close()
     await session.close()
+
+
+@pytest.fixture(autouse=True)
+def _release_widgets(qapp: QApplication):  # type: ignore[no-untyped-def]
+    """Close and delete every top-level widget a test left behind, while Qt can still do it
+    in order: Python's collector deleting wrappers of half-destroyed Qt objects later, at a
+    random moment of another test, is how a Qt test suite crashes."""
+    yield
+    import gc
+
+    for widget in QApplication.topLevelWidgets():
+        widget.close()
+        widget.deleteLater()
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    qapp.processEvents()
+    gc.collect()
