@@ -87,7 +87,13 @@ def test_sigkill_mid_order_flow_loses_and_duplicates_nothing(data_dir: Path) -> 
     assert all("FILL" in out for out in outputs)
     # one clean session: restart, reconcile, trade a little, stop normally
     clean = session(data_dir, 3)
-    out = clean.communicate(timeout=120)[0]
+    try:
+        out = clean.communicate(timeout=60)[0]
+    except subprocess.TimeoutExpired:
+        clean.send_signal(signal.SIGUSR1)  # main.py dumps every thread's stack on USR1
+        time.sleep(1)
+        clean.kill()
+        raise AssertionError("the clean session hung:\n" + clean.communicate()[0]) from None
     assert clean.returncode == 0, out
     assert "balances differ" not in out and "Traceback" not in out, out
 

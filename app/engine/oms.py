@@ -1,5 +1,9 @@
 """Order management: the life of every order, from request to final state.
 
+Deadlines use ``asyncio.timeout``, not ``asyncio.wait_for``: on Python 3.11 ``wait_for`` can
+swallow a cancellation that arrives as the awaited call completes, which left a cancelled
+task running (and a session unable to stop).
+
 Rules this module keeps (see DESIGN.md):
 - every request passes the risk gate; nothing denied is journaled or sent;
 - an order is journaled (status SUBMITTED, durable) before the venue hears of it;
@@ -168,7 +172,8 @@ class OrderManager:
         """Hand a journaled order to the venue. Never retried: a doubt means UNKNOWN."""
         wire = order if as_type is None else replace(order, type=as_type, trigger_price=None)
         try:
-            await asyncio.wait_for(self.client.submit(wire), self.request_timeout_s)
+            async with asyncio.timeout(self.request_timeout_s):
+                await self.client.submit(wire)
         except OrderRefused as exc:
             self._apply(order, K.REJECTED, reason=str(exc))
         except asyncio.CancelledError:
@@ -193,7 +198,8 @@ class OrderManager:
         if reason:
             self._cancel_reasons[client_id] = reason
         try:
-            await asyncio.wait_for(self.client.cancel(order), self.request_timeout_s)
+            async with asyncio.timeout(self.request_timeout_s):
+                await self.client.cancel(order)
         except OrderNotFound:
             await self.settle(order)
         except (TimeoutError, VenueError, OSError) as exc:
@@ -249,10 +255,10 @@ class OrderManager:
                 order, K.MODIFIED, new_price=new_price, new_trigger=new_trigger, new_qty=new_qty
             )
             return
-        await asyncio.wait_for(
-            self.client.modify(order, price=new_price, trigger_price=new_trigger, quantity=new_qty),
-            self.request_timeout_s,
-        )
+        async with asyncio.timeout(self.request_timeout_s):
+            await self.client.modify(
+                order, price=new_price, trigger_price=new_trigger, quantity=new_qty
+            )
 
     def shrink(self, order: Order, quantity: Decimal) -> None:
         """Lower an engine-held order's quantity locally (before it reaches the venue)."""
@@ -365,9 +371,8 @@ class OrderManager:
     async def settle(self, order: Order) -> None:
         """Ask the venue what became of ``order`` and apply its answer."""
         try:
-            state = await asyncio.wait_for(
-                self.client.query_order(order.client_id), self.request_timeout_s
-            )
+            async with asyncio.timeout(self.request_timeout_s):
+                state = await self.client.query_order(order.client_id)
         except OrderNotFound:
             if is_emulated(order):
                 return  # still held engine-side: the venue is not meant to know it yet

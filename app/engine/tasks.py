@@ -45,8 +45,16 @@ class TaskSupervisor:
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
-    async def shutdown(self) -> None:
+    async def shutdown(self, grace_s: float = 5.0) -> None:
+        """Cancel everything; a task still running after ``grace_s`` is named in the log
+        and left behind rather than allowed to keep the application from stopping."""
         tasks = [*self._tasks, *self._services]
         for task in tasks:
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        if not tasks:
+            return
+        _done, stuck = await asyncio.wait(tasks, timeout=grace_s)
+        for task in stuck:
+            log.error(
+                "task %s did not stop within %.1f s of being cancelled", task.get_name(), grace_s
+            )
