@@ -204,6 +204,8 @@ async def _run_gui(
     from app.ui.main_window import MainWindow
     from app.ui.panels import create_panels
 
+    # the log panel shows the engine's own record: orders, fills, state changes
+    logging.getLogger("app").setLevel(logging.INFO)
     session = await PaperSession.open(settings)
     engine = session.engine
     lag = LoopLagMonitor()

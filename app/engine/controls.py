@@ -78,6 +78,7 @@ class TradingControls:
         self.journal.set_kv(DAY_KEY, {"day": self.day, "equity": str(self.day_start_equity)})
 
     def _set_state(self, state: TradingState, reason: str, now: int, *, by_breaker: bool) -> None:
+        log.warning("trading state %s: %s", state.value.upper(), reason)
         self.risk.state = state
         self.reason = reason
         self.journal.set_kv(

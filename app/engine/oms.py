@@ -314,6 +314,17 @@ class OrderManager:
         fill = fill.attributed(source, realized)
         self.fills.append(fill)
         self.journal.record_fill(fill)
+        if log.isEnabledFor(logging.INFO):
+            log.info(
+                "fill %s %s %s @ %s fee %s %s [%s]",
+                fill.side.value,
+                fill.quantity,
+                fill.symbol,
+                fill.price,
+                fill.fee,
+                fill.fee_currency,
+                fill.source,
+            )
         if order is not None:
             self._apply(
                 order,
@@ -455,6 +466,17 @@ class OrderManager:
             log.warning("skipped: %s", exc)
             return False
         self._index(order)
+        if log.isEnabledFor(logging.INFO):  # the trader's log panel shows every state change
+            log.info(
+                "order %s %s %s %s %s → %s%s",
+                order.client_id,
+                order.side.value,
+                order.quantity,
+                order.symbol,
+                order.type.value,
+                order.status.value,
+                f" ({order.reason})" if order.reason and kind is not K.FILLED else "",
+            )
         self.journal.record_order(order, order.history[-1][2])
         self._publish(order, kind)
         return True

@@ -87,3 +87,19 @@ async def test_handler_leaves_the_root_logger_with_the_panel(
     assert handler in logging.getLogger().handlers
     shiboken6.delete(panel)
     assert handler not in logging.getLogger().handlers
+
+
+async def test_engine_orders_and_fills_reach_the_log_panel(ui_ctx: UiContext) -> None:
+    app_logger = logging.getLogger("app")
+    previous = app_logger.level
+    app_logger.setLevel(logging.INFO)  # what the desktop app does at start
+    panel = LogPanel(ui_ctx)
+    try:
+        await ui_ctx.engine.place_order(OrderRequest("SPY", OrderSide.BUY, OrderType.MARKET, "2"))
+        panel.flush()
+        messages = [e.message for e in panel.visible_entries() if e.source == "app.engine.oms"]
+        assert any(m.startswith("fill buy 2 SPY @") for m in messages), messages
+        assert any("→ filled" in m for m in messages), messages
+    finally:
+        panel.detach()
+        app_logger.setLevel(previous)
