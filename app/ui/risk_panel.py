@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 class LimitSpec:
     key: str  # the RiskLimits field
     label: str
-    hint: str  # placeholder: what an empty field means, or that one is required
+    hint: str  # grey hint text in the empty field: what empty means, or that one is required
     optional: bool = True
 
 

@@ -54,6 +54,9 @@ def _levels(series: BarSeries, level: int) -> tuple[F64, F64, F64, F64, F64, F64
 
 
 class ChunkedBarsItem(pg.GraphicsObject):  # type: ignore[misc]  # pyqtgraph is untyped
+    # what a subclass supplies; the chunking, caching and bounds here are shared
+    _y_range: Callable[[int, int], tuple[float, float]]
+    _draw: Callable[[QPainter, F64, F64, F64, F64, F64, F64, float], None]
     """Base: chunk caching, bounds and live-last-bar invalidation; subclasses draw bars."""
 
     def __init__(self, series: BarSeries, palette: ChartPalette) -> None:
@@ -105,9 +108,6 @@ class ChunkedBarsItem(pg.GraphicsObject):  # type: ignore[misc]  # pyqtgraph is 
     # --- geometry -------------------------------------------------------------------------
     def _span(self) -> float:
         return self.series.span_ns / 1e9
-
-    def _y_range(self, a: int, b: int) -> tuple[float, float]:
-        raise NotImplementedError
 
     def _update_bounds(self, *, full: bool) -> None:
         s, n = self.series, len(self.series)
@@ -216,11 +216,6 @@ class ChunkedBarsItem(pg.GraphicsObject):  # type: ignore[misc]  # pyqtgraph is 
         finally:
             p.end()
         return picture
-
-    def _draw(
-        self, p: QPainter, x: F64, o: F64, h: F64, lo: F64, c: F64, v: F64, span: float
-    ) -> None:
-        raise NotImplementedError
 
 
 def _pen(colour: str) -> QPen:
