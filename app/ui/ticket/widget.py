@@ -86,12 +86,6 @@ class OrderTicket(QWidget):
         self._timer.setInterval(DEBOUNCE_MS)
         self._timer.timeout.connect(self.evaluate)
         self._build()
-        # the theme's BUY/SELL colours are id rules, which outrank its generic :disabled
-        # rule; a refused side must look disabled, in whichever palette is current
-        self.setStyleSheet(
-            "QPushButton#buyButton:disabled, QPushButton#sellButton:disabled "
-            "{ background: palette(alternate-base); color: palette(placeholder-text); }"
-        )
         ctx.bridge.quotes.connect(self._on_quotes)
         ctx.bridge.orders.connect(self._on_orders)
         # balances, positions and trading state change the verdict without any edit
