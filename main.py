@@ -14,6 +14,11 @@ import sys  # noqa: E402
 from app.cli import main  # noqa: E402
 
 if __name__ == "__main__":
+    # a frozen app re-runs its own executable for process-pool workers (spawn on Windows
+    # and macOS): this turns such a run into the worker instead of a second window
+    import multiprocessing
+
+    multiprocessing.freeze_support()
     if hasattr(signal, "SIGUSR1"):  # `kill -USR1 <pid>` prints every thread's stack
         faulthandler.register(signal.SIGUSR1, all_threads=True)
     sys.exit(main(sys.argv[1:], launched=LAUNCHED))

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from app.bots.config import StrategyResolver
+from app.bots.manager import BotManager
 from app.brokers.demo import DemoMarket
 from app.brokers.paper import PaperConfig, PaperExchange
 from app.engine.bus import Priority
@@ -45,6 +47,7 @@ class PaperSession:
     venue: PaperExchange
     engine: TradingEngine
     findings: list[str]
+    bots: BotManager
 
     @classmethod
     async def open(
@@ -53,8 +56,10 @@ class PaperSession:
         *,
         speed: float | None = None,
         clock: Callable[[], int] = time.time_ns,
+        strategies: StrategyResolver | None = None,
     ) -> PaperSession:
-        """Open the journal, build the venue and engine, restore and reconcile."""
+        """Open the journal, build the venue and engine, restore and reconcile, then bring
+        back the bots (``strategies`` resolves their strategy ids; default: the registry)."""
         journal = Journal.open(settings.data_dir)
         try:
             market = DemoMarket(
@@ -94,13 +99,21 @@ class PaperSession:
                 engine.on_market(market.last_quote(inst.symbol))
                 engine.on_market(market.last_trade(inst.symbol))
             await market.subscribe([i.symbol for i in instruments])
+            # bots restart only now: the engine has restored orders, positions and prices
+            bots = BotManager(
+                engine,
+                history=lambda s, tf, n: market.history_sync(s, tf, limit=n),
+                resolve=strategies,
+            )
+            findings.extend(await bots.restore())
         except BaseException:
             journal.close()
             raise
-        return cls(settings, journal, market, venue, engine, findings)
+        return cls(settings, journal, market, venue, engine, findings, bots)
 
     async def close(self) -> None:
         try:
+            await self.bots.close()  # bots end before the engine they trade through
             await self.engine.stop()
         finally:
             self.journal.close()
@@ -188,12 +201,24 @@ def run_gui(
     assert isinstance(app, QApplication)
     app.setApplicationName("Tradedesk")
     app.setOrganizationName("Tradedesk")
+    _set_app_icon()
     # the window's close ends the session; Qt must not stop the loop under the engine's feet
     app.setQuitOnLastWindowClosed(False)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     with loop:
         return int(loop.run_until_complete(_run_gui(settings, smoke_test, screenshot, started)))
+
+
+def _set_app_icon() -> None:
+    """Window and taskbar icon from resources/icons (drawn by installer/make_icons.py)."""
+    from importlib.resources import files
+
+    from PySide6.QtGui import QGuiApplication, QIcon
+
+    icon = files("resources") / "icons" / "tradedesk.png"
+    if icon.is_file():  # a plain folder both from source and frozen
+        QGuiApplication.setWindowIcon(QIcon(str(icon)))
 
 
 async def _run_gui(
@@ -211,7 +236,7 @@ async def _run_gui(
     lag = LoopLagMonitor()
     engine.tasks.spawn(lag.run(), "loop-lag", service=True)
     bridge = EngineBridge(engine.bus, engine.portfolio)
-    ctx = UiContext(engine, session.market, bridge, settings)
+    ctx = UiContext(engine, session.market, bridge, settings, bots=session.bots)
     panels = create_panels(ctx)
     window = MainWindow(ctx, panels.specs(), lag, actions=panels.actions())
     window.panels = panels  # keeps the notifier (a QObject without a parent) alive

@@ -16,18 +16,28 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from app import __version__
+from app.backtest import cli as backtest_cli  # argument declarations only: light
+from app.backtest import opt_cli
 from app.engine.domain.errors import ValidationError
 from app.engine.domain.ids import validate_source
 from app.engine.trade_export import COLUMNS
+from app.reports import cli as reports_cli
 
 EXIT_INPUT = 2
 EXIT_STORE = 3
+EXIT_NO_KEYCHAIN = 4
 
 EPILOG = f"""\
 commands:
   (none)        open the Tradedesk window: a paper account on the offline demo market
   demo          a headless session for a fixed time: paper account on the demo market
   export trades write fills to CSV; columns: {", ".join(COLUMNS)}
+  keychain-info which OS keychain would hold API keys (exit 4 if no secure one)
+  backtest      run a strategy over historical bars from a CSV file (exit 130 if cancelled)
+  optimize      grid or random search of a strategy's parameters on every core
+  walkforward   walk-forward analysis: optimise in-sample, test out-of-sample, stitch
+  report performance
+                metrics, equity, drawdown and monthly returns of journal fills (HTML/JSON)
 
 every command accepts --data-dir DIR (default: the per-user data folder).
 """
@@ -67,7 +77,8 @@ def _source_arg(text: str) -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="main.py",
+        # the frozen app is run as Tradedesk(.exe), not through main.py
+        prog="Tradedesk" if getattr(sys, "frozen", False) else "main.py",
         description="Tradedesk: a trading terminal for manual traders who also run bots.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -128,6 +139,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --demo-orders: seconds between the flow's orders after the showcase",
     )
 
+    sub.add_parser(
+        "keychain-info",
+        help="which OS keychain Tradedesk would keep secrets in (exit 4 if none is secure)",
+        description="Print keyring's active backend and whether Tradedesk accepts it. "
+        "Plaintext, null and 'no keychain' backends are refused: exit status 4.",
+    )
+
     export = sub.add_parser("export", help="export data to files")
     what = export.add_subparsers(dest="what", metavar="WHAT", required=True)
     trades = what.add_parser(
@@ -140,6 +158,12 @@ def build_parser() -> argparse.ArgumentParser:
     trades.add_argument("--until", type=_time_arg, help="before this UTC date/time (exclusive)")
     trades.add_argument("--source", type=_source_arg, help="manual, external or bot:<id>")
     trades.add_argument("--symbol", help="only this symbol, e.g. BTC/USD")
+
+    backtest_cli.add_parser(sub)
+    opt_cli.add_parsers(sub)
+    reports_cli.add_parser(
+        sub, time_arg=_time_arg, source_arg=_source_arg, positive=_positive_float
+    )
     return parser
 
 
@@ -153,6 +177,15 @@ def main(argv: Sequence[str], launched: float | None = None) -> int:
     )
     # ccxt logs API key headers at DEBUG: keep it quiet whatever the app level is
     logging.getLogger("ccxt").setLevel(max(logging.INFO, getattr(logging, args.log_level)))
+
+    if args.command == "keychain-info":
+        return _keychain_info()
+    if args.command == "backtest":  # needs no data folder: nothing is stored
+        return backtest_cli.run(args)
+    if args.command == "optimize":
+        return opt_cli.run_optimize(args)
+    if args.command == "walkforward":
+        return opt_cli.run_walkforward(args)
 
     import app.bootstrap as bootstrap  # heavy imports only once the arguments are known
     from app.engine.store.errors import StoreError
@@ -168,6 +201,8 @@ def main(argv: Sequence[str], launched: float | None = None) -> int:
                 source=args.source,
                 symbol=args.symbol,
             )
+        if args.command == "report":
+            return reports_cli.run(args, settings.data_dir, settings.currency)
         if args.command is None:
             if args.screenshot is not None and args.smoke_test is None:
                 raise ValidationError("--screenshot", "goes with --smoke-test SECONDS")
@@ -193,3 +228,19 @@ def main(argv: Sequence[str], launched: float | None = None) -> int:
         return EXIT_STORE
     except KeyboardInterrupt:
         return 130
+
+
+def _keychain_info() -> int:
+    from app.keychain import status
+
+    found = status()
+    print(f"keychain backend: {found.backend}")
+    print("backends keyring knows:")
+    for line in found.candidates:
+        print(f"  {line}")
+    if found.secure:
+        print("secure: yes (secrets are stored in the OS keychain)")
+        return 0
+    print(f"secure: no, it {found.reason}")
+    print("Tradedesk refuses to store secrets in plaintext; API keys cannot be saved")
+    return EXIT_NO_KEYCHAIN

@@ -17,9 +17,11 @@ Secrets are stored under the service name ``Tradedesk``; ``name`` is keyring's "
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import keyring
+import keyring.backend
 from keyring.backend import KeyringBackend
 from keyring.backends import chainer, fail, null
 from keyring.errors import KeyringError, PasswordDeleteError
@@ -53,6 +55,8 @@ class KeychainStatus:
 
     backend: str
     reason: str | None
+    #: every backend class keyring loaded, with its priority or why it is unusable here
+    candidates: tuple[str, ...] = ()
 
     @property
     def secure(self) -> bool:
@@ -91,13 +95,32 @@ def refusal(backend: KeyringBackend) -> str | None:
 
 def status() -> KeychainStatus:
     """keyring's active backend and Tradedesk's verdict on it; never raises for a bad one."""
-    backend = keyring.get_keyring()
-    return KeychainStatus(backend_name(backend), refusal(backend))
+    try:
+        backend = _active()
+    except KeychainUnavailable as exc:
+        return KeychainStatus(exc.backend, exc.reason, candidates())
+    return KeychainStatus(backend_name(backend), refusal(backend), candidates())
+
+
+def candidates() -> tuple[str, ...]:
+    """The backend classes keyring has loaded (through its entry points), each with its
+    priority or the reason it is unusable on this machine: proves what a frozen build ships."""
+    keyring.backend.get_all_keyring()  # loads the entry-point backends (once per process)
+    classes: set[type[KeyringBackend]] = getattr(KeyringBackend, "_classes", set())
+    lines = []
+    for cls in list(classes):
+        where = f"{cls.__module__}.{cls.__qualname__}"
+        try:
+            note = f"priority {float(cls.priority)}"
+        except Exception as exc:  # the probe's own words: missing D-Bus, no jeepney, ...
+            note = f"unusable here: {exc}"
+        lines.append(f"{where}: {note}")
+    return tuple(sorted(lines))
 
 
 def secure_backend() -> KeyringBackend:
     """The active keyring backend, or KeychainUnavailable naming it and the reason."""
-    backend = keyring.get_keyring()
+    backend = _active()
     reason = refusal(backend)
     if reason is not None:
         raise KeychainUnavailable(backend_name(backend), reason)
@@ -139,6 +162,16 @@ def delete_secret(name: str) -> bool:
     except KeyringError as exc:
         raise KeychainError(f"cannot delete {name!r} from {backend_name(backend)}: {exc}") from exc
     return True
+
+
+def _active() -> KeyringBackend:
+    try:
+        return keyring.get_keyring()
+    except Exception as exc:  # a configured backend that cannot be imported or built
+        configured = os.environ.get("PYTHON_KEYRING_BACKEND") or "named in keyringrc.cfg"
+        raise KeychainUnavailable(
+            configured, f"could not be loaded ({type(exc).__name__}: {exc})"
+        ) from exc
 
 
 def _checked(name: str) -> str:

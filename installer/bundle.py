@@ -87,11 +87,33 @@ EXCLUDES: tuple[str, ...] = (
     "numpy.f2py",
     "pyqtgraph.examples",
     "lib2to3",
+    # asyncio loop replacements: Tradedesk's loop is Qt's (qasync); aiohttp's gunicorn worker
+    # is the only importer
+    "uvloop",
+    "aiohttp.worker",
     "pydoc_data",
     # a plaintext keyring must never be selectable in the product
     "keyrings",
     "keyrings.alt",
 )
+
+
+def app_modules(package: Path = ROOT / "app") -> list[str]:
+    """Every module of the ``app`` package, found on disk without importing anything.
+
+    All of them ship, because some are imported only by name (the strategy registry's
+    built-in modules, app.backtest's lazy attributes), which PyInstaller cannot follow.
+    Folders without ``__init__.py`` (Alembic's migrations) are data, not modules.
+    """
+    base = package.parent
+    modules = []
+    for path in sorted(package.rglob("*.py")):
+        parts = path.relative_to(base).with_suffix("").parts
+        folders = [base.joinpath(*parts[:i]) for i in range(1, len(parts))]
+        if not all((folder / "__init__.py").is_file() for folder in folders):
+            continue
+        modules.append(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
+    return modules
 
 
 def data_files() -> list[tuple[str, str]]:
@@ -114,7 +136,7 @@ def read_version(init_file: Path = ROOT / "app" / "__init__.py") -> str:
     """``__version__`` from app/__init__.py, read as text so building never imports the app."""
     match = re.search(r'^__version__\s*=\s*"([^"]+)"', init_file.read_text("utf-8"), re.M)
     if match is None:
-        raise ValueError(f"{init_file}: no __version__ = \"...\" line")
+        raise ValueError(f'{init_file}: no __version__ = "..." line')
     return match.group(1)
 
 

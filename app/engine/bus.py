@@ -40,6 +40,7 @@ class Bus:
     def __init__(self) -> None:
         self._subs: dict[tuple[type, str | None], list[_Sub]] = defaultdict(list)
         self._cache: dict[tuple[type, str | None], tuple[Handler, ...]] = {}
+        self._symbolic: dict[type, bool] = {}  # may an event of this type carry a symbol?
         self._seq = 0
         self.errors = 0
 
@@ -78,10 +79,30 @@ class Bus:
         return found
 
     def publish(self, event: object) -> None:
-        symbol = getattr(event, "symbol", None)
-        for handler in self._handlers(type(event), symbol):
+        event_type = type(event)
+        symbolic = self._symbolic.get(event_type)
+        if symbolic is None:
+            symbolic = self._symbolic[event_type] = _may_have_symbol(event_type)
+        # getattr with a default on an object without the attribute raises and swallows an
+        # AttributeError inside: skipped for types that cannot have one (FillRecorded, ...)
+        symbol = getattr(event, "symbol", None) if symbolic else None
+        handlers = self._cache.get((event_type, symbol))
+        if handlers is None:
+            handlers = self._handlers(event_type, symbol)
+        for handler in handlers:
             try:
                 handler(event)
             except Exception:
                 self.errors += 1
                 log.exception("bus handler %r failed on %s", handler, type(event).__name__)
+
+
+def _may_have_symbol(event_type: type) -> bool:
+    """False only when no instance of ``event_type`` can have a ``symbol`` attribute: the class
+    has none, its instances have no ``__dict__`` (slots), and attribute lookup is not custom."""
+    return (
+        hasattr(event_type, "symbol")
+        or event_type.__dictoffset__ != 0
+        or hasattr(event_type, "__getattr__")
+        or event_type.__getattribute__ is not object.__getattribute__
+    )

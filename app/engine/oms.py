@@ -59,8 +59,10 @@ from app.engine.reservations import Reservations
 from app.engine.risk import RiskDenied, RiskGate
 
 log = logging.getLogger(__name__)
+_INFO = logging.INFO
 EMULATED_PREFIX = "EMU-"
 K = OrderEventKind
+_WORKING = frozenset(s for s in OrderStatus if s.is_working)  # OrderStatus.is_working, as a set
 
 
 class OrderManager:
@@ -100,7 +102,7 @@ class OrderManager:
         self._index(order)
 
     def _index(self, order: Order) -> None:
-        if order.status.is_working:
+        if order.status in _WORKING:
             self._working[order.client_id] = order
         else:
             self._working.pop(order.client_id, None)
@@ -305,16 +307,17 @@ class OrderManager:
 
     def apply_fill(self, fill: Fill) -> bool:
         """Apply a venue fill once. Returns False for a duplicate."""
-        if fill.key in self.fill_keys:
+        key = (fill.venue, fill.trade_id)  # fill.key, without a property call per fill
+        if key in self.fill_keys:
             return False
-        self.fill_keys.add(fill.key)
+        self.fill_keys.add(key)
         order = self.orders.get(fill.client_id)
         source = fill.source or (order.source if order is not None else EXTERNAL)
         realized = self.portfolio.apply_fill(fill, source)
         fill = fill.attributed(source, realized)
         self.fills.append(fill)
         self.journal.record_fill(fill)
-        if log.isEnabledFor(logging.INFO):
+        if log.isEnabledFor(_INFO):
             log.info(
                 "fill %s %s %s @ %s fee %s %s [%s]",
                 fill.side.value,
@@ -341,9 +344,9 @@ class OrderManager:
                 fill.venue,
                 fill.client_id,
             )
-        self.bus.publish(FillRecorded(fill))
-        pos = self.portfolio.positions[fill.symbol]
-        self.bus.publish(PositionChanged(pos, fill.ts))
+        publish = self.bus.publish
+        publish(FillRecorded(fill))
+        publish(PositionChanged(self.portfolio.positions[fill.symbol], fill.ts))
         return True
 
     # --- reconciliation -------------------------------------------------------------------
@@ -466,7 +469,7 @@ class OrderManager:
             log.warning("skipped: %s", exc)
             return False
         self._index(order)
-        if log.isEnabledFor(logging.INFO):  # the trader's log panel shows every state change
+        if log.isEnabledFor(_INFO):  # the trader's log panel shows every state change
             log.info(
                 "order %s %s %s %s %s → %s%s",
                 order.client_id,

@@ -74,26 +74,28 @@ class Portfolio:
         Returns the price P&L the fill realized on the account position (fees excluded).
         """
         source = fill.source if source is None else source
-        inst = self.instruments[fill.symbol]
-        sign = 1 if fill.side is OrderSide.BUY else -1
+        symbol, side, qty, price, ts = fill.symbol, fill.side, fill.quantity, fill.price, fill.ts
+        inst = self.instruments[symbol]
+        signed = qty if side is OrderSide.BUY else -qty
         bal = self.balances
-        bal[inst.base] = bal.get(inst.base, ZERO) + sign * fill.quantity
-        bal[inst.quote] = bal.get(inst.quote, ZERO) - sign * fill.quantity * fill.price
-        if fill.fee:
-            bal[fill.fee_currency] = bal.get(fill.fee_currency, ZERO) - fill.fee
-        fee_q = self.fee_in_quote(fill, inst)
-        pos = self.positions.get(fill.symbol)
+        bal[inst.base] = bal.get(inst.base, ZERO) + signed
+        bal[inst.quote] = bal.get(inst.quote, ZERO) - signed * price
+        fee = fill.fee
+        if fee:
+            bal[fill.fee_currency] = bal.get(fill.fee_currency, ZERO) - fee
+        fee_q = fee if fill.fee_currency == inst.quote else self.fee_in_quote(fill, inst)
+        pos = self.positions.get(symbol)
         if pos is None:
-            pos = self.positions[fill.symbol] = Position(fill.symbol)
-        realized = pos.apply_fill(fill.side, fill.quantity, fill.price, fee_q, fill.ts)
-        key = (source, fill.symbol)
+            pos = self.positions[symbol] = Position(symbol)
+        realized = pos.apply_fill(side, qty, price, fee_q, ts)
+        key = (source, symbol)
         book = self.books.get(key)
         if book is None:
-            book = self.books[key] = Position(fill.symbol, source)
-            self._books_by_symbol.setdefault(fill.symbol, []).append(book)
-        book.apply_fill(fill.side, fill.quantity, fill.price, fee_q, fill.ts)
+            book = self.books[key] = Position(symbol, source)
+            self._books_by_symbol.setdefault(symbol, []).append(book)
+        book.apply_fill(side, qty, price, fee_q, ts)
         self.trade_counts[source] = self.trade_counts.get(source, 0) + 1
-        last = self.last_prices.get(fill.symbol, fill.price)
+        last = self.last_prices.get(symbol, price)
         pos.last_price = last
         book.last_price = last
         return realized

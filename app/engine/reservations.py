@@ -11,8 +11,10 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 
 from app.engine.domain.instruments import Instrument
-from app.engine.domain.orders import Order, OrderSide
-from app.engine.domain.values import ZERO
+from app.engine.domain.orders import Order, OrderSide, OrderStatus
+from app.engine.domain.values import ONE, ZERO
+
+_WORKING = frozenset(s for s in OrderStatus if s.is_working)
 
 
 class Reservations:
@@ -21,31 +23,29 @@ class Reservations:
     ) -> None:
         self.instruments = instruments
         self.last_price = last_price
-        self._share: dict[str, tuple[str, Decimal]] = {}  # client id -> (key, amount)
+        # client id -> (the total it is counted in, that total's key, amount)
+        self._share: dict[str, tuple[dict[str, Decimal], str, Decimal]] = {}
         self._quote: dict[str, Decimal] = {}  # quote asset -> reserved by buys
         self._base: dict[str, Decimal] = {}  # symbol -> reserved by sells
 
     def update(self, order: Order, *, held_at_venue: bool) -> None:
         old = self._share.pop(order.client_id, None)
         if old is not None:
-            self._add(*old, sign=-1)
-        if not (order.status.is_working and held_at_venue):
+            book, name, amount = old
+            book[name] = book.get(name, ZERO) - amount
+        if not (held_at_venue and order.status in _WORKING):
             return
         inst = self.instruments.get(order.symbol)
         if inst is None:
             return
         if order.side is OrderSide.BUY:
             ref = order.price or order.trigger_price or self.last_price(order.symbol) or ZERO
-            share = ("q:" + inst.quote, order.remaining * ref * (1 + inst.taker_fee))
+            book, name = self._quote, inst.quote
+            amount = order.remaining * ref * (ONE + inst.taker_fee)
         else:
-            share = ("b:" + order.symbol, order.remaining)
-        self._share[order.client_id] = share
-        self._add(*share, sign=1)
-
-    def _add(self, key: str, amount: Decimal, *, sign: int) -> None:
-        book = self._quote if key.startswith("q:") else self._base
-        name = key[2:]
-        book[name] = book.get(name, ZERO) + sign * amount
+            book, name, amount = self._base, order.symbol, order.remaining
+        self._share[order.client_id] = (book, name, amount)
+        book[name] = book.get(name, ZERO) + amount
 
     def reserved(self, inst: Instrument) -> tuple[Decimal, Decimal]:
         """(quote reserved by working buys in ``inst.quote``, base reserved by sells of it)."""

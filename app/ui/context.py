@@ -13,6 +13,7 @@ from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import Any
 
+from app.bots.manager import BotManager
 from app.engine.engine import TradingEngine
 from app.engine.ports import DataClient
 from app.settings import Settings
@@ -25,6 +26,7 @@ class UiContext:
     data: DataClient
     bridge: EngineBridge
     settings: Settings
+    bots: BotManager | None = None  # the bot manager, when the session runs bots
 
     def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
         """Run an engine call from a button: the task is owned and its failure logged."""

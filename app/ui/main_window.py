@@ -11,6 +11,7 @@ from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
+    QDialog,
     QDockWidget,
     QLabel,
     QMainWindow,
@@ -68,6 +69,7 @@ class MainWindow(QMainWindow):
         self.colors = apply_theme(app, self.dark)
         #: asks the trader; tests replace it to answer without a modal dialog
         self.confirm: Callable[[str, str], bool] = self._ask
+        self.backtest_dialog: QDialog | None = None
         self.docks: dict[str, QDockWidget] = {}
         center = QLabel("")
         center.setMaximumSize(0, 0)
@@ -198,6 +200,8 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: object) -> None:
         self.save_layout()
+        if self.backtest_dialog is not None:
+            self.backtest_dialog.close()  # cancels its job: quitting never waits for one
         super().closeEvent(event)  # type: ignore[arg-type]
 
     # --- menus and shortcuts --------------------------------------------------------------
@@ -213,6 +217,8 @@ class MainWindow(QMainWindow):
         self.theme_action = theme
         self.view_menu.addSeparator()
         self.trade_menu = bar.addMenu("&Trade")
+        self.tools_menu = bar.addMenu("T&ools")
+        self.tools_menu.addAction("Backtest…").triggered.connect(self.open_backtest)
         self.help_menu = bar.addMenu("&Help")
 
     def set_dark(self, dark: bool) -> None:
@@ -247,6 +253,17 @@ class MainWindow(QMainWindow):
             action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
             action.triggered.connect(handler)
             self.actions_by_id[sc.action] = action
+
+    def open_backtest(self) -> QDialog:
+        """The backtest window (non-modal, one per main window, kept between openings)."""
+        if self.backtest_dialog is None:
+            from app.ui.backtest.dialog import BacktestDialog  # its imports load on first use
+
+            self.backtest_dialog = BacktestDialog(self.ctx, self)
+        self.backtest_dialog.show()
+        self.backtest_dialog.raise_()
+        self.backtest_dialog.activateWindow()
+        return self.backtest_dialog
 
     def show_help(self) -> None:
         HelpDialog(self).exec()

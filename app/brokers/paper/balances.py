@@ -43,16 +43,18 @@ class Balances:
     def add(self, asset: str, amount: Decimal) -> None:
         """Credit (or, negative, debit) a total. Whether it may go below zero is the caller's
         rule (spot vs shorting), checked before the change is ever recorded."""
-        self._total[asset] = self.total(asset) + amount
+        total = self._total
+        total[asset] = total.get(asset, ZERO) + amount
 
     def set_hold(self, key: str, hold: Hold | None) -> None:
         """Replace the hold of order ``key``; None or a zero amount releases it."""
+        reserved = self._reserved
         old = self._holds.pop(key, None)
         if old is not None:
-            self._reserved[old[0]] = self.reserved(old[0]) - old[1]
+            reserved[old[0]] = reserved.get(old[0], ZERO) - old[1]
         if hold is not None and hold[1] > 0:
             self._holds[key] = hold
-            self._reserved[hold[0]] = self.reserved(hold[0]) + hold[1]
+            reserved[hold[0]] = reserved.get(hold[0], ZERO) + hold[1]
 
 
 def hold_for(

@@ -1,9 +1,11 @@
 """The open orders of one symbol, kept in priority order so an event touches only what fills.
 
-Resting limits sit in price-time order per side (best price first, then arrival); stops sit in
-trigger order (the one a move reaches first, first); waiting market orders in arrival order.
-A quote or a trade then walks a side from the top and stops at the first order it does not
-reach: the cost of an event is the orders it fills, not the size of the book.
+Resting limits sit in price-time order per side, kept with the best order LAST (best price,
+then earliest arrival), so filling the best order, the common case, removes it with an O(1)
+``pop`` instead of shifting the whole list; stops sit in trigger order (the one a move
+reaches first, first); waiting market orders in arrival order. A quote or a trade then walks
+a side from the best order and stops at the first order it does not reach: the cost of an
+event is the orders it fills, not the size of the book.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from app.engine.domain.orders import OrderSide
 if TYPE_CHECKING:
     from app.brokers.paper.state import VenueOrder
 
-Entry = tuple[Decimal, int, str]  # (sort price, seq, client id)
+Entry = tuple[Decimal, int, str]  # (sort price, seq or -seq, client id)
 
 
 class SymbolBook:
@@ -27,8 +29,8 @@ class SymbolBook:
     def __init__(self) -> None:
         self.orders: dict[str, VenueOrder] = {}
         self.markets: dict[str, VenueOrder] = {}  # insertion order is arrival order
-        self._bids: list[Entry] = []  # (-price, seq, id): highest bid first
-        self._asks: list[Entry] = []  # (price, seq, id): lowest ask first
+        self._bids: list[Entry] = []  # (price, -seq, id): the best (highest, earliest) last
+        self._asks: list[Entry] = []  # (-price, -seq, id): the best (lowest, earliest) last
         self._buy_stops: list[Entry] = []  # (trigger, seq, id): a rise reaches the lowest first
         self._sell_stops: list[Entry] = []  # (-trigger, seq, id): a fall reaches the highest
         self._entries: dict[str, tuple[list[Entry], Entry]] = {}
@@ -44,16 +46,23 @@ class SymbolBook:
             self.markets[order.client_id] = order
             return
         buy = order.side is OrderSide.BUY
+        client_id, seq = order.client_id, order.seq
+        queue: list[Entry]
         if order.stop_pending:
             assert order.trigger_price is not None
             trigger = order.trigger_price
-            queue, key = (self._buy_stops, trigger) if buy else (self._sell_stops, -trigger)
+            if buy:
+                queue, entry = self._buy_stops, (trigger, seq, client_id)
+            else:
+                queue, entry = self._sell_stops, (-trigger, seq, client_id)
         else:
             assert order.price is not None
-            queue, key = (self._bids, -order.price) if buy else (self._asks, order.price)
-        entry = (key, order.seq, order.client_id)
+            if buy:
+                queue, entry = self._bids, (order.price, -seq, client_id)
+            else:
+                queue, entry = self._asks, (-order.price, -seq, client_id)
         insort(queue, entry)
-        self._entries[order.client_id] = (queue, entry)
+        self._entries[client_id] = (queue, entry)
 
     def remove(self, client_id: str) -> None:
         self._unindex(client_id)
@@ -64,7 +73,10 @@ class SymbolBook:
         found = self._entries.pop(client_id, None)
         if found is not None:
             queue, entry = found
-            del queue[bisect_left(queue, entry)]
+            if queue[-1] is entry:  # the best limit: what fills, fills first
+                queue.pop()
+            else:
+                del queue[bisect_left(queue, entry)]
 
     # --- walking the book ------------------------------------------------------------------
     def limits_reached(self, side: OrderSide, price: Decimal) -> list[VenueOrder]:
@@ -72,13 +84,13 @@ class SymbolBook:
         <= it), in priority order. A list, so filling (and removing) them is safe."""
         out: list[VenueOrder] = []
         if side is OrderSide.BUY:
-            for key, _, client_id in self._bids:
-                if -key < price:
+            for key, _, client_id in reversed(self._bids):
+                if key < price:
                     break
                 out.append(self.orders[client_id])
         else:
-            for key, _, client_id in self._asks:
-                if key > price:
+            for key, _, client_id in reversed(self._asks):
+                if -key > price:
                     break
                 out.append(self.orders[client_id])
         return out
@@ -86,6 +98,8 @@ class SymbolBook:
     def stops_reached(self, trade_price: Decimal) -> list[VenueOrder]:
         """Untriggered stops a print at ``trade_price`` triggers, in arrival order."""
         hit: list[VenueOrder] = []
+        if not self._buy_stops and not self._sell_stops:
+            return hit
         for trigger, _, client_id in self._buy_stops:
             if trigger > trade_price:
                 break

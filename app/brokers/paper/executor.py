@@ -174,15 +174,15 @@ class Executor:
                 instrument, order.side, qty, price, liquidity
             )
             self._commit(
-                Filled(
-                    client_id=order.client_id,
-                    trade_id=f"P-{self._state.trade_count + 1}",
-                    quantity=qty,
-                    price=price,
-                    fee=fee,
-                    fee_currency=fee_currency,
-                    liquidity=liquidity,
-                    ts=self._now(),
+                Filled(  # positional: this runs for every fill
+                    order.client_id,
+                    f"P-{self._state.trade_count + 1}",  # trade_id
+                    qty,
+                    price,
+                    fee,
+                    fee_currency,
+                    liquidity,
+                    self._now(),
                 )
             )
         if limited_by and order.is_open:

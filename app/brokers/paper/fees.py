@@ -26,7 +26,9 @@ class FeeSchedule:
         return self.taker if self.taker is not None else instrument.taker_fee
 
     def max_rate(self, instrument: Instrument) -> Decimal:
-        return max(self.rate(instrument, Liquidity.MAKER), self.rate(instrument, Liquidity.TAKER))
+        maker = self.maker if self.maker is not None else instrument.maker_fee
+        taker = self.taker if self.taker is not None else instrument.taker_fee
+        return max(maker, taker)
 
     def buy_fee_in_base(self) -> bool:
         return self.mode is FeeCurrency.BASE_ON_BUY

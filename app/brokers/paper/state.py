@@ -135,6 +135,8 @@ class PaperState:
     def apply(self, record: Record) -> ExecutionReport | None:
         """Apply one record; return the execution report it stands for (None for internal
         changes: deposits and stop triggers)."""
+        if type(record) is Filled:  # the hot case first: one check instead of five patterns
+            return OrderFilled(self._fill(record))
         match record:
             case Deposited():
                 self.balances.add(record.asset, record.amount)
@@ -200,36 +202,39 @@ class PaperState:
 
     def _fill(self, r: Filled) -> Fill:
         order = self._open_order(r.client_id, "fill")
-        if r.quantity <= 0 or r.quantity > order.remaining:
-            raise PaperStateError(f"fill {r.trade_id} of {r.quantity} overfills {r.client_id}")
-        instrument = self.instrument_of(order)
-        notional = r.quantity * r.price
+        quantity = r.quantity
+        remaining = order.quantity - order.filled_qty
+        if quantity <= 0 or quantity > remaining:
+            raise PaperStateError(f"fill {r.trade_id} of {quantity} overfills {r.client_id}")
+        instrument = self.instruments[order.symbol]
+        notional = quantity * r.price
+        add = self.balances.add
         if order.side is OrderSide.BUY:
-            self.balances.add(instrument.quote, -notional)
-            self.balances.add(instrument.base, r.quantity)
+            add(instrument.quote, -notional)
+            add(instrument.base, quantity)
         else:
-            self.balances.add(instrument.base, -r.quantity)
-            self.balances.add(instrument.quote, notional)
-        self.balances.add(r.fee_currency, -r.fee)
+            add(instrument.base, -quantity)
+            add(instrument.quote, notional)
+        add(r.fee_currency, -r.fee)
         self.trade_count += 1
         fill = Fill(
-            venue=self.venue,
-            trade_id=r.trade_id,
-            client_id=r.client_id,
-            venue_order_id=order.venue_order_id,
-            symbol=order.symbol,
-            side=order.side,
-            quantity=r.quantity,
-            price=r.price,
-            fee=r.fee,
-            fee_currency=r.fee_currency,
-            liquidity=r.liquidity,
-            ts=r.ts,
+            self.venue,
+            r.trade_id,
+            r.client_id,
+            order.venue_order_id,
+            order.symbol,
+            order.side,
+            quantity,
+            r.price,
+            r.fee,
+            r.fee_currency,
+            r.liquidity,
+            r.ts,
         )
         order.fills.append(fill)
-        order.filled_qty += r.quantity
-        if order.remaining == 0:
-            self._close(order.client_id, OrderStatus.FILLED, "", r.ts)
+        order.filled_qty += quantity
+        if order.quantity - order.filled_qty == 0:
+            self._close_order(order, OrderStatus.FILLED, "", r.ts)
         else:
             order.status = OrderStatus.PARTIALLY_FILLED
             self._rehold(order)
@@ -260,7 +265,11 @@ class PaperState:
         return OrderModified(r.client_id, r.ts, r.price, r.trigger_price, r.quantity)
 
     def _close(self, client_id: str, status: OrderStatus, reason: str, ts: int) -> None:
-        order = self._open_order(client_id, status.value)
+        self._close_order(self._open_order(client_id, status.value), status, reason, ts)
+
+    def _close_order(self, order: VenueOrder, status: OrderStatus, reason: str, ts: int) -> None:
+        """Close an order the caller found open."""
+        client_id = order.client_id
         order.status = status
         order.reason = reason
         order.closed_ns = ts

@@ -57,6 +57,10 @@ from app.engine.store.sqlite import make_engine
 from app.engine.store.writer import Op, OpKind, Writer
 
 log = logging.getLogger(__name__)
+# Looked up once: these run for every write on the live path. ``_get_running_loop`` is
+# asyncio's own non-raising form of ``get_running_loop`` (None outside a running loop).
+_get_running_loop = asyncio._get_running_loop
+_get_ident = threading.get_ident
 
 DEFAULT_FILENAME = "tradedesk.sqlite"
 
@@ -201,7 +205,7 @@ class Journal:
 
         The order is copied now, so later changes to the live object do not leak in.
         """
-        rows = (repository.order_row(order), repository.order_event_row(order, detail))
+        rows = (repository.order_snapshot(order), repository.order_event_snapshot(order, detail))
         return self._write(OpKind.ORDER, rows)
 
     def record_fill(self, fill: Fill) -> asyncio.Future[None]:
@@ -253,26 +257,26 @@ class Journal:
         done.result(timeout)
 
     def _write(self, kind: OpKind, rows: tuple[repository.Row, ...]) -> asyncio.Future[None]:
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            loop = self._offline()
+        running = _get_running_loop()
+        loop = running if running is not None else self._offline()
         waiter = loop.create_future()
-        self._submit(Op(kind, rows, waiter))
+        self._submit_from(running, Op(kind, rows, waiter))
         return waiter
 
     def _submit(self, op: Op, *, now: bool = False) -> None:
-        """Queue ``op``. On an event loop's thread, ops are gathered and handed to the writer
-        once per loop iteration: one hand-over wakes the writer thread once, instead of once
-        per write, which is what keeps the hot path (a fill is three writes) cheap."""
+        self._submit_from(_get_running_loop(), op, now=now)
+
+    def _submit_from(
+        self, loop: asyncio.AbstractEventLoop | None, op: Op, *, now: bool = False
+    ) -> None:
+        """Queue ``op`` (``loop``: the running loop, if any). On an event loop's thread, ops
+        are gathered and handed to the writer once per loop iteration: one hand-over wakes
+        the writer thread once, instead of once per write, which is what keeps the hot path
+        (a fill is three writes) cheap."""
         with self._guard:
             if self._closed:
                 raise JournalClosed(f"the journal {self._path} is closed")
-            try:
-                loop = asyncio.get_running_loop()
-            except RuntimeError:
-                loop = None
-            if now or loop is None or threading.get_ident() != self._loop_thread:
+            if now or loop is None or _get_ident() != self._loop_thread:
                 self._hand_over_locked()
                 self._writer.put(op)
                 return

@@ -1,8 +1,8 @@
 """Translation between domain objects and journal rows, and the synchronous reads.
 
-Writes are snapshots: ``order_row`` copies an Order's fields into a plain dict at the moment
-it is recorded, because the OMS keeps mutating the live object while the write waits in the
-queue. Reads rebuild fresh domain objects; nothing here keeps state.
+Writes are snapshots: ``order_snapshot`` copies an Order's field values into a tuple at the
+moment it is recorded, because the OMS keeps mutating the live object while the write waits
+in the queue. Reads rebuild fresh domain objects; nothing here keeps state.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import select
@@ -45,10 +46,11 @@ class LedgerEntry:
     note: str
 
 
-# --- domain -> rows (called on the caller's thread, must be cheap) -----------------------
-# Rows are plain tuples in these column orders, money already turned into its TEXT, so the
-# writer thread hands them to sqlite3's executemany untouched and barely holds the GIL (which
-# the event loop needs). writer.py checks the orders against the compiled statements.
+# --- domain -> rows ----------------------------------------------------------------------
+# Rows are plain tuples in these column orders, money turned into its TEXT, so sqlite3's
+# executemany takes them as they are. writer.py checks the orders against the compiled
+# statements. Immutable inputs (fills, venue records) and order snapshots are converted on
+# the writer thread, so the event loop only pays for the copy.
 ORDER_COLUMNS = (
     "client_id", "venue", "venue_order_id", "symbol", "side", "type", "quantity", "price",
     "trigger_price", "tif", "reduce_only", "source", "status", "filled_qty", "avg_fill_price",
@@ -66,34 +68,57 @@ VENUE_RECORD_COLUMNS = ("venue", "ts_ns", "record")
 Row = tuple[object, ...]
 
 
+# An order is mutable, so what is queued for the writer must be copied at the call. The copy
+# (a "snapshot") is the raw attribute values, all immutable, read with one C call; turning them
+# into column values (money to TEXT, enums to their values) happens on the writer thread.
+# Money is still checked at the call, so a float or a NaN is refused there, as before.
+_ORDER_SNAPSHOT = attrgetter(*ORDER_COLUMNS)  # the columns are named after Order attributes
+_ORDER_MONEY = tuple(
+    ORDER_COLUMNS.index(c)
+    for c in ("quantity", "price", "trigger_price", "filled_qty", "avg_fill_price", "fees")
+)
+_ORDER_ENUMS = tuple(ORDER_COLUMNS.index(c) for c in ("side", "type", "tif", "status"))
+
+
+def order_snapshot(order: Order) -> Row:
+    """The order's column values as they are now, unconverted (see ``order_row_of``).
+
+    Raises TypeError/ValueError for money that is not a finite Decimal, like ``order_row``.
+    """
+    snapshot: Row = _ORDER_SNAPSHOT(order)
+    for i in _ORDER_MONEY:
+        value = snapshot[i]
+        if value is not None and (value.__class__ is not Decimal or not value.is_finite()):  # type: ignore[attr-defined]
+            money_text(value)  # type: ignore[arg-type]  # raises for what it refuses
+    return snapshot
+
+
+def order_row_of(snapshot: Row) -> Row:
+    """The column values of an ``order_snapshot``."""
+    values = list(snapshot)
+    for i in _ORDER_MONEY:
+        values[i] = money_text(values[i])  # type: ignore[arg-type]
+    for i in _ORDER_ENUMS:
+        values[i] = values[i].value  # type: ignore[attr-defined]
+    return tuple(values)
+
+
 def order_row(order: Order) -> Row:
-    return (
-        order.client_id,
-        order.venue,
-        order.venue_order_id,
-        order.symbol,
-        order.side.value,
-        order.type.value,
-        money_text(order.quantity),
-        money_text(order.price),
-        money_text(order.trigger_price),
-        order.tif.value,
-        order.reduce_only,
-        order.source,
-        order.status.value,
-        money_text(order.filled_qty),
-        money_text(order.avg_fill_price),
-        money_text(order.fees),
-        order.parent_id,
-        order.role,
-        order.reason,
-        order.created_ns,
-        order.updated_ns,
-    )
+    return order_row_of(order_snapshot(order))
+
+
+def order_event_snapshot(order: Order, detail: str) -> Row:
+    """The order's event row as it is now, its status still an enum (see ``order_event_row_of``)."""
+    return (order.client_id, order.updated_ns or order.created_ns, order.status, detail)
+
+
+def order_event_row_of(snapshot: Row) -> Row:
+    client_id, ts_ns, status, detail = snapshot
+    return (client_id, ts_ns, status.value, detail)  # type: ignore[attr-defined]
 
 
 def order_event_row(order: Order, detail: str) -> Row:
-    return (order.client_id, order.updated_ns or order.created_ns, order.status.value, detail)
+    return order_event_row_of(order_event_snapshot(order, detail))
 
 
 def fill_row(fill: Fill) -> Row:

@@ -1,7 +1,7 @@
 """The journal's single writer thread.
 
-Callers (normally on the asyncio loop) turn their objects into row tuples and put an ``Op``
-on a queue: a few microseconds of their time. The writer thread owns the only writing
+Callers (normally on the asyncio loop) put an ``Op`` holding immutable objects or snapshots
+on a queue: a few microseconds of their time; the rows are built here (``_FINALIZE``). The writer thread owns the only writing
 connection. It takes everything queued so far (up to ``BATCH_MAX``), applies it in one
 ``BEGIN IMMEDIATE`` transaction in queue order, handing runs of the same kind to sqlite3's
 ``executemany`` (a C loop that releases the GIL while SQLite works, so the event loop keeps
@@ -64,6 +64,8 @@ from app.engine.store.repository import (
     VENUE_RECORD_COLUMNS,
     Row,
     fill_row,
+    order_event_row_of,
+    order_row_of,
     to_json,
 )
 
@@ -78,7 +80,7 @@ _DIALECT = sqlite_dialect(paramstyle="qmark")
 
 
 class OpKind(enum.Enum):
-    ORDER = "order"  # rows: (order row, order event row)
+    ORDER = "order"  # rows: (order snapshot, order event snapshot), see repository
     FILL = "fill"
     LEDGER = "ledger"
     KV = "kv"
@@ -97,11 +99,13 @@ def _finalize_venue(row: Row) -> Row:
     return (venue, ts_ns, to_json(record))
 
 
-#: rows queued as immutable objects and turned into column values here, on the writer
-#: thread, so the event loop only pays for putting them on the queue
-_FINALIZE: dict[OpKind, Callable[[Row], Row]] = {
-    OpKind.FILL: _finalize_fill,
-    OpKind.VENUE: _finalize_venue,
+#: rows queued as immutable objects (fills, venue records, order snapshots) and turned into
+#: column values here, on the writer thread, so the event loop only pays for queueing them;
+#: one converter per statement of the op kind
+_FINALIZE: dict[OpKind, tuple[Callable[[Row], Row], ...]] = {
+    OpKind.ORDER: (order_row_of, order_event_row_of),
+    OpKind.FILL: (_finalize_fill,),
+    OpKind.VENUE: (_finalize_venue,),
 }
 
 
@@ -262,10 +266,11 @@ class Writer:
             with self._conn.begin():
                 for kind, group in itertools.groupby(ops, key=lambda op: op.kind):
                     run = list(group)
-                    finalize = _FINALIZE.get(kind)
+                    finalizers = _FINALIZE.get(kind)
                     for position, statement in enumerate(self._statements[kind]):
                         rows = [op.rows[position] for op in run]
-                        if finalize is not None:
+                        if finalizers is not None:
+                            finalize = finalizers[position]
                             rows = [finalize(row) for row in rows]
                         self._conn.exec_driver_sql(statement.sql, rows)
         except Exception:

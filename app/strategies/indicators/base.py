@@ -110,11 +110,10 @@ class Indicator(ABC, Generic[V]):
         arrays = self.batch_arrays(s)
         cols = arrays if isinstance(arrays, tuple) else (arrays,)
         stacked = np.column_stack(cols) if cols else np.empty((0, 0))
-        warming = np.isnan(stacked).any(axis=1).tolist()
+        warming: list[bool] = np.asarray(np.isnan(stacked).any(axis=1), dtype=bool).tolist()
         pack = self._pack
         return [
-            None if cold else pack(row)
-            for row, cold in zip(stacked.tolist(), warming, strict=True)
+            None if cold else pack(row) for row, cold in zip(stacked.tolist(), warming, strict=True)
         ]
 
     def __repr__(self) -> str:

@@ -1,0 +1,1 @@
+"""The scanner panel (the scanner itself is Qt-free, in ``app.scanner``)."""
