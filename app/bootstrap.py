@@ -26,9 +26,11 @@ from app.brokers.paper import PaperConfig, PaperExchange
 from app.engine.bus import Priority
 from app.engine.domain.market import QuoteTick, TradeTick
 from app.engine.engine import TradingEngine
+from app.engine.gc_tuning import tune_gc
 from app.engine.loop_monitor import LoopLagMonitor
 from app.engine.store import Journal
 from app.engine.trade_export import write_trades_csv
+from app.news.service import NewsService
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -48,6 +50,7 @@ class PaperSession:
     engine: TradingEngine
     findings: list[str]
     bots: BotManager
+    news: NewsService
 
     @classmethod
     async def open(
@@ -100,19 +103,28 @@ class PaperSession:
                 engine.on_market(market.last_trade(inst.symbol))
             await market.subscribe([i.symbol for i in instruments])
             # bots restart only now: the engine has restored orders, positions and prices
+            news = NewsService(
+                [i.symbol for i in instruments],
+                lambda coro, name: engine.tasks.spawn(coro, name, service=True),
+                interval=settings.news_poll_s,
+            )
+            news.configure(settings.news_feeds)
             bots = BotManager(
                 engine,
                 history=lambda s, tf, n: market.history_sync(s, tf, limit=n),
                 resolve=strategies,
+                sentiment=news.sentiment,
             )
             findings.extend(await bots.restore())
+            tune_gc()  # start-up is done: see app/engine/gc_tuning.py
         except BaseException:
             journal.close()
             raise
-        return cls(settings, journal, market, venue, engine, findings, bots)
+        return cls(settings, journal, market, venue, engine, findings, bots, news)
 
     async def close(self) -> None:
         try:
+            self.news.close()
             await self.bots.close()  # bots end before the engine they trade through
             await self.engine.stop()
         finally:
@@ -236,7 +248,7 @@ async def _run_gui(
     lag = LoopLagMonitor()
     engine.tasks.spawn(lag.run(), "loop-lag", service=True)
     bridge = EngineBridge(engine.bus, engine.portfolio)
-    ctx = UiContext(engine, session.market, bridge, settings, bots=session.bots)
+    ctx = UiContext(engine, session.market, bridge, settings, bots=session.bots, news=session.news)
     panels = create_panels(ctx)
     window = MainWindow(ctx, panels.specs(), lag, actions=panels.actions())
     window.panels = panels  # keeps the notifier (a QObject without a parent) alive

@@ -39,6 +39,9 @@ class Settings:
     demo_seed: int = 7
     ticks_per_second: float = 4.0
     confirm_orders: bool = False
+    # RSS/Atom feeds whose headlines give the news-driven bots their sentiment
+    news_feeds: tuple[str, ...] = ()
+    news_poll_s: float = 300.0
 
     @classmethod
     def load(cls, data_dir: Path | None = None) -> Settings:
@@ -128,6 +131,21 @@ def _currency(name: str, value: object) -> str:
     return value.upper()
 
 
+def _feeds(name: str, value: object) -> tuple[str, ...]:
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        raise ValidationError(name, "must be a list of feed addresses", value)
+    from app.news.service import validate_feeds  # only when feeds are configured
+
+    return validate_feeds(value, name)
+
+
+def _poll_seconds(name: str, value: object) -> float:
+    seconds = _positive_float(name, value)
+    if seconds < 30:
+        raise ValidationError(name, "must be at least 30 seconds (be kind to feed servers)", value)
+    return seconds
+
+
 _PARSERS: dict[str, Any] = {
     "currency": _currency,
     "paper_cash": _positive_decimal,
@@ -136,4 +154,6 @@ _PARSERS: dict[str, Any] = {
     "demo_seed": _int,
     "ticks_per_second": _positive_float,
     "confirm_orders": _bool,
+    "news_feeds": _feeds,
+    "news_poll_s": _poll_seconds,
 }

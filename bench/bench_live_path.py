@@ -9,7 +9,10 @@ stops -> paper venue matching -> (for fills) OMS -> portfolio -> journal queue.
    tape prints through one of them per trade. For each print: time from handing the trade to
    the engine until (a) the venue's fill report reaches the OMS and (b) the FillRecorded event
    is published (fill applied to the order and the portfolio, queued for the journal). The
-   journal's fsync happens on its writer thread and is excluded, as the target says.
+   journal's fsync happens on its writer thread and is excluded, as the target says. Run
+   twice: with Python's default collector settings, then with those the app applies at start
+   (app/engine/gc_tuning.py), each on a fresh ladder; the collections during each run are
+   printed.
 
     uv run python bench/bench_live_path.py
 """
@@ -17,6 +20,7 @@ stops -> paper venue matching -> (for fills) OMS -> portfolio -> journal queue.
 from __future__ import annotations
 
 import asyncio
+import gc
 import tempfile
 import time
 from decimal import Decimal
@@ -32,6 +36,7 @@ from app.engine.domain.events import ExecutionReport, FillRecorded, OrderFilled
 from app.engine.domain.market import Bar, QuoteTick, TradeTick
 from app.engine.domain.orders import OrderRequest, OrderSide, OrderType
 from app.engine.engine import TradingEngine
+from app.engine.gc_tuning import tune_gc
 from app.engine.store import Journal
 
 SECONDS_OF_DEMO = 3_600  # one demo hour at high tick rates
@@ -71,6 +76,69 @@ def build(data_dir: Path) -> tuple[Journal, DemoMarket, PaperExchange, TradingEn
     return journal, market, venue, engine
 
 
+async def tick_to_fill(
+    engine: TradingEngine, venue: PaperExchange, market: DemoMarket, label: str
+) -> None:
+    symbol = "BTC/USD"
+    inst = engine.instruments[symbol]
+    filled_at: list[int] = []
+    reported_at: list[int] = []
+    unsubscribe = engine.bus.subscribe(
+        FillRecorded, lambda e: filled_at.append(time.perf_counter_ns()), priority=Priority.UI
+    )
+    sink = engine.oms.on_report
+
+    def stamped(report: ExecutionReport) -> None:
+        if isinstance(report, OrderFilled):
+            reported_at.append(time.perf_counter_ns())
+        sink(report)
+
+    venue.set_report_sink(stamped)
+    latencies: list[float] = []
+    venue_latencies: list[float] = []
+    # a ladder of resting buys one tick apart below the market, then a falling tape that
+    # trades through one of them per print: each fill is measured on a warm, busy path
+    last = engine.portfolio.last_prices[symbol]
+    top = inst.make_price(last * Decimal("0.99"))
+    for k in range(LATENCY_SAMPLES):
+        await engine.place_order(
+            OrderRequest(
+                symbol,
+                OrderSide.BUY,
+                OrderType.LIMIT,
+                "0.01",
+                price=top - k * inst.tick_size,
+                source="bot:bench",
+            )
+        )
+    await engine.journal_flush()
+    ts = market.last_trade(symbol).ts
+    collections = [g["collections"] for g in gc.get_stats()]
+    for k in range(LATENCY_SAMPLES):
+        through = top - (k + 1) * inst.tick_size
+        ts += 1_000_000
+        tick = TradeTick(symbol, through, Decimal("0.01"), ts)
+        filled_at.clear()
+        reported_at.clear()
+        t0 = time.perf_counter_ns()
+        engine.on_market(tick)
+        assert len(filled_at) == 1, "one resting order fills per print"
+        latencies.append((filled_at[0] - t0) / 1000)
+        venue_latencies.append((reported_at[0] - t0) / 1000)
+    collections = [g["collections"] - c for g, c in zip(gc.get_stats(), collections, strict=True)]
+    print(f"tick-to-fill, {label}: collections by generation during the run {collections}")
+    for what, samples in (
+        ("tick -> venue fill report reaches the OMS", venue_latencies[200:]),
+        ("tick -> fill applied (order, portfolio, journal queue)", latencies[200:]),
+    ):
+        print(
+            f"  {what} ({len(samples)} fills): p50 {pct(samples, 50):.1f} us, "
+            f"p99 {pct(samples, 99):.1f} us, max {max(samples):.1f} us"
+        )
+    venue.set_report_sink(sink)
+    unsubscribe()
+
+
 async def main() -> None:
     print(f"machine: {machine()}")
     with tempfile.TemporaryDirectory() as tmp:
@@ -103,7 +171,8 @@ async def main() -> None:
             f"({len(events):,} events)"
         )
 
-        # tick-to-fill
+        # tick-to-fill: first with Python's default collector settings, then with the ones
+        # the app applies once its session is up (app/engine/gc_tuning.py); same path timed
         engine.set_limits(
             {
                 "max_orders_per_minute": None,
@@ -112,59 +181,9 @@ async def main() -> None:
                 "max_position_notional": None,
             }
         )
-        symbol = "BTC/USD"
-        inst = engine.instruments[symbol]
-        filled_at: list[int] = []
-        reported_at: list[int] = []
-        engine.bus.subscribe(
-            FillRecorded, lambda e: filled_at.append(time.perf_counter_ns()), priority=Priority.UI
-        )
-        sink = engine.oms.on_report
-
-        def stamped(report: ExecutionReport) -> None:
-            if isinstance(report, OrderFilled):
-                reported_at.append(time.perf_counter_ns())
-            sink(report)
-
-        venue.set_report_sink(stamped)
-        latencies: list[float] = []
-        venue_latencies: list[float] = []
-        # a ladder of resting buys one tick apart below the market, then a falling tape that
-        # trades through one of them per print: each fill is measured on a warm, busy path
-        last = engine.portfolio.last_prices[symbol]
-        top = inst.make_price(last * Decimal("0.99"))
-        for k in range(LATENCY_SAMPLES):
-            await engine.place_order(
-                OrderRequest(
-                    symbol,
-                    OrderSide.BUY,
-                    OrderType.LIMIT,
-                    "0.01",
-                    price=top - k * inst.tick_size,
-                    source="bot:bench",
-                )
-            )
-        await engine.journal_flush()
-        ts = market.last_trade(symbol).ts
-        for k in range(LATENCY_SAMPLES):
-            through = top - (k + 1) * inst.tick_size
-            ts += 1_000_000
-            tick = TradeTick(symbol, through, Decimal("0.01"), ts)
-            filled_at.clear()
-            reported_at.clear()
-            t0 = time.perf_counter_ns()
-            engine.on_market(tick)
-            assert len(filled_at) == 1, "one resting order fills per print"
-            latencies.append((filled_at[0] - t0) / 1000)
-            venue_latencies.append((reported_at[0] - t0) / 1000)
-        for label, samples in (
-            ("tick -> venue fill report reaches the OMS", venue_latencies[200:]),
-            ("tick -> fill applied (order, portfolio, journal queue)", latencies[200:]),
-        ):
-            print(
-                f"{label} ({len(samples)} fills): p50 {pct(samples, 50):.1f} us, "
-                f"p99 {pct(samples, 99):.1f} us, max {max(samples):.1f} us"
-            )
+        await tick_to_fill(engine, venue, market, f"gc defaults {gc.get_threshold()}")
+        tune_gc()
+        await tick_to_fill(engine, venue, market, f"gc as the app sets it {gc.get_threshold()}")
         await engine.stop()
         journal.close()
 

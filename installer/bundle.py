@@ -38,11 +38,19 @@ HIDDEN_IMPORTS: tuple[str, ...] = (
     # pyqtgraph imports these with importlib.import_module(f"{QT_LIB}.QtOpenGL")
     "PySide6.QtOpenGL",
     "PySide6.QtOpenGLWidgets",
+    # its CA bundle backs OpenSSL where the system has none (rthooks/pyi_rth_tradedesk_certs)
+    "certifi",
 )
+
+#: our own runtime hooks, run by the frozen app before main.py
+RUNTIME_HOOKS: tuple[Path, ...] = (ROOT / "installer" / "rthooks" / "pyi_rth_tradedesk_certs.py",)
 
 #: packages the bundle needs data or metadata of even though only some code paths import them
 COLLECT_DATA: tuple[str, ...] = ("fyers_apiv3",)  # FyersWebsocket/map.json, read by path
 COPY_METADATA: tuple[str, ...] = ("keyring",)  # keyring finds its backends via entry points
+
+#: PyInstaller runtime hooks the spec removes: they cost start-up time and do nothing for us
+SKIPPED_RUNTIME_HOOKS: tuple[str, ...] = ("pyi_rth_setuptools",)
 
 #: big, unused or dangerous for a desktop build; PyInstaller follows optional imports otherwise
 EXCLUDES: tuple[str, ...] = (

@@ -22,6 +22,7 @@ import concurrent.futures as cf
 import multiprocessing
 import os
 import signal
+import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -109,6 +110,13 @@ def _run(
     except ValidationError as exc:
         # a set the strategy refuses on this data (e.g. a period longer than the window)
         return RunOutcome(params, None, error=str(exc))
+    except Cancelled:
+        raise
+    except Exception as exc:
+        # sent back as text: an exception that cannot be rebuilt on the other side of the
+        # pool would break the pool instead of naming the failing set
+        detail = traceback.format_exc(limit=8)
+        raise RuntimeError(f"{type(exc).__name__}: {exc} (parameters {params})\n{detail}") from None
     return RunOutcome(params, result.metrics.to_dict(), result if full else None)
 
 

@@ -149,7 +149,7 @@ class SimSession:
 
     async def walk(self, o: float, h: float, l: float, c: float, start: int, span: int) -> None:  # noqa: E741
         """Working orders meet bar ``index``: its path open→low→high→close (a rising bar) or
-        open→high→low→close (a falling one), with a stop at each working order's price it
+        open→high→low→close (a falling one), pausing at each working order's price it
         passes on the way, so a stop or limit fills where the price crossed it, not at the
         next extreme. Limit intents not filled by the end of their bar are canceled."""
         first, second = (l, h) if c >= o else (h, l)
@@ -166,8 +166,7 @@ class SimSession:
         tasks = self.engine.tasks
         for k, price in enumerate(path):
             self.show(dec(price), start + span * k // steps)
-            if tasks._tasks:  # a stop released to the venue runs as a task: let it fill now
-                await tasks.idle()
+            await tasks.idle()  # a stop released to the venue runs as a task: let it fill now
         await self._expire()
         self._refresh()
 
@@ -223,8 +222,7 @@ class SimSession:
             except ValidationError as exc:  # RiskDenied included: the intent is skipped
                 self.refused += 1
                 self.note(f"intent {intent.side.value} refused: {exc}")
-            if self.engine.tasks._tasks:
-                await self.engine.tasks.idle()
+            await self.engine.tasks.idle()  # bracket children are placed by tasks
         self._refresh()
 
     def _request(self, intent: OrderIntent, ref: Decimal) -> OrderRequest | None:

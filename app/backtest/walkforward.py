@@ -22,7 +22,9 @@ stay flat (cash only) and are cut off: a window's equity, trades and metrics cov
 bars alone.
 
 Stitching: window k's OOS run starts with the cash window k-1 ended with (the first with
-the configured cash), so the stitched curve is continuous and compounds; its metrics come
+the configured cash), so the stitched curve is continuous and compounds. A position still
+open at the end of a window is valued at that window's last close (as the runner marks it,
+no exit fee or slippage) and the next window starts flat with that value as cash; its metrics come
 from ``compute_metrics`` on the stitched curve and all OOS trades. A window where no set
 could run (every set errors on the window) stays flat: it holds cash through its OOS bars.
 """

@@ -104,5 +104,5 @@ def _may_have_symbol(event_type: type) -> bool:
         hasattr(event_type, "symbol")
         or event_type.__dictoffset__ != 0
         or hasattr(event_type, "__getattr__")
-        or event_type.__getattribute__ is not object.__getattribute__
+        or getattr(event_type, "__getattribute__") is not object.__getattribute__  # noqa: B009
     )

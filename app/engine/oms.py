@@ -63,6 +63,9 @@ _INFO = logging.INFO
 EMULATED_PREFIX = "EMU-"
 K = OrderEventKind
 _WORKING = frozenset(s for s in OrderStatus if s.is_working)  # OrderStatus.is_working, as a set
+# Enum members as module constants: on Python 3.11 ``OrderSide.BUY`` goes through
+# ``EnumType.__getattr__``'s slow lookup hook every time, and these run for every fill.
+_FILLED = K.FILLED
 
 
 class OrderManager:
@@ -331,7 +334,7 @@ class OrderManager:
         if order is not None:
             self._apply(
                 order,
-                K.FILLED,
+                _FILLED,
                 venue_order_id=fill.venue_order_id,
                 fill_qty=fill.quantity,
                 fill_price=fill.price,
@@ -478,7 +481,7 @@ class OrderManager:
                 order.symbol,
                 order.type.value,
                 order.status.value,
-                f" ({order.reason})" if order.reason and kind is not K.FILLED else "",
+                f" ({order.reason})" if order.reason and kind is not _FILLED else "",
             )
         self.journal.record_order(order, order.history[-1][2])
         self._publish(order, kind)

@@ -24,6 +24,10 @@ from app.engine.domain.orders import OrderSide
 from app.engine.domain.positions import Position
 from app.engine.domain.values import ZERO
 
+# Enum members as module constants: on Python 3.11 ``OrderSide.BUY`` goes through
+# ``EnumType.__getattr__``'s slow lookup hook every time, and these run for every fill.
+_BUY = OrderSide.BUY
+
 
 @dataclass(frozen=True, slots=True)
 class SourcePnl:
@@ -76,7 +80,7 @@ class Portfolio:
         source = fill.source if source is None else source
         symbol, side, qty, price, ts = fill.symbol, fill.side, fill.quantity, fill.price, fill.ts
         inst = self.instruments[symbol]
-        signed = qty if side is OrderSide.BUY else -qty
+        signed = qty if side is _BUY else -qty
         bal = self.balances
         bal[inst.base] = bal.get(inst.base, ZERO) + signed
         bal[inst.quote] = bal.get(inst.quote, ZERO) - signed * price

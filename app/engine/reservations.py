@@ -16,6 +16,10 @@ from app.engine.domain.values import ONE, ZERO
 
 _WORKING = frozenset(s for s in OrderStatus if s.is_working)
 
+# Enum members as module constants: on Python 3.11 ``OrderSide.BUY`` goes through
+# ``EnumType.__getattr__``'s slow lookup hook every time, and these run for every fill.
+_BUY = OrderSide.BUY
+
 
 class Reservations:
     def __init__(
@@ -38,7 +42,7 @@ class Reservations:
         inst = self.instruments.get(order.symbol)
         if inst is None:
             return
-        if order.side is OrderSide.BUY:
+        if order.side is _BUY:
             ref = order.price or order.trigger_price or self.last_price(order.symbol) or ZERO
             book, name = self._quote, inst.quote
             amount = order.remaining * ref * (ONE + inst.taker_fee)

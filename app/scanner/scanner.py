@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 
 _POLL_S = 0.1  # how often a pooled scan looks at its cancel token
 _WAIT_SLICE_S = 0.5  # run() re-reads its interval this often while waiting
+_SLICE_S = 0.008  # in-process computing holds the loop at most about this long at a time
 MAX_HISTORY_BARS = 5_000
 
 
@@ -239,11 +240,16 @@ class Scanner:
         token: CancelToken,
     ) -> list[ScanRow]:
         rows: list[ScanRow] = []
-        for chunk in _chunks(series, cfg.chunk_size):
+        slice_start = time.perf_counter()
+        for item in series:
             token.check()
-            rows.extend(compute_rows(chunk, cfg.metrics))
-            tracker.advance(len(chunk))
-            await asyncio.sleep(0)  # let the window paint between chunks
+            rows.extend(compute_rows([item], cfg.metrics))
+            tracker.advance()
+            # a symbol takes a millisecond or two: hand the loop back every few of them so
+            # the window keeps painting and prices keep flowing
+            if time.perf_counter() - slice_start >= _SLICE_S:
+                await asyncio.sleep(0)
+                slice_start = time.perf_counter()
         return rows
 
     async def _compute_in_pool(

@@ -16,6 +16,7 @@ from typing import Any
 from app.bots.manager import BotManager
 from app.engine.engine import TradingEngine
 from app.engine.ports import DataClient
+from app.news.service import NewsService
 from app.settings import Settings
 from app.ui.bridge import EngineBridge
 
@@ -27,6 +28,7 @@ class UiContext:
     bridge: EngineBridge
     settings: Settings
     bots: BotManager | None = None  # the bot manager, when the session runs bots
+    news: NewsService | None = None  # the news feeds behind the news-aware bots
 
     def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
         """Run an engine call from a button: the task is owned and its failure logged."""

@@ -62,8 +62,21 @@ def _resolve(fn: Callable[..., Any] | str) -> Callable[..., Any]:
     return found  # type: ignore[no-any-return]
 
 
+class JobFailed(Exception):
+    """A job's error as text. Not every exception survives the trip back (ValidationError
+    needs three arguments to be rebuilt, and a failed unpickling breaks the pool), so the
+    worker sends its type and message instead."""
+
+
 def _run_job(fn: Callable[..., Any] | str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-    return _resolve(fn)(*args, progress=_report, cancel=CancelToken(_channels["event"]), **kwargs)
+    try:
+        return _resolve(fn)(
+            *args, progress=_report, cancel=CancelToken(_channels["event"]), **kwargs
+        )
+    except Cancelled:
+        raise
+    except Exception as exc:
+        raise JobFailed(f"{type(exc).__name__}: {exc}") from None
 
 
 class JobRunner(QObject):
@@ -134,7 +147,11 @@ class JobRunner(QObject):
             self.cancel()
             self._finish()
             raise
-        except Exception as exc:  # a job's error is shown to the trader, not raised at Qt
+        except JobFailed as exc:  # a job's error is shown to the trader, not raised at Qt
+            self._finish()
+            self.failed.emit(str(exc))
+            return None
+        except Exception as exc:  # the pool itself broke (a worker killed from outside)
             self._finish()
             self.failed.emit(f"{type(exc).__name__}: {exc}")
             return None

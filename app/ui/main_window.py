@@ -219,6 +219,11 @@ class MainWindow(QMainWindow):
         self.trade_menu = bar.addMenu("&Trade")
         self.tools_menu = bar.addMenu("T&ools")
         self.tools_menu.addAction("Backtest…").triggered.connect(self.open_backtest)
+        report = self.tools_menu.addAction("Trading performance report…")
+        report.triggered.connect(self.open_trading_report)
+        news = self.tools_menu.addAction("News feeds…")
+        news.triggered.connect(self.open_news_feeds)
+        news.setEnabled(self.ctx.news is not None)
         self.help_menu = bar.addMenu("&Help")
 
     def set_dark(self, dark: bool) -> None:
@@ -264,6 +269,26 @@ class MainWindow(QMainWindow):
         self.backtest_dialog.raise_()
         self.backtest_dialog.activateWindow()
         return self.backtest_dialog
+
+    def open_news_feeds(self) -> QDialog | None:
+        """The RSS/Atom feeds behind the news-aware bots (saved in the settings)."""
+        if self.ctx.news is None:
+            return None
+        from app.ui.news_dialog import NewsFeedsDialog
+
+        dialog = NewsFeedsDialog(self.ctx, self.ctx.news, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
+
+    def open_trading_report(self) -> QDialog:
+        """Metrics, equity, drawdown and monthly returns of the account's fills, saved."""
+        from app.ui.backtest.trading_report import TradingReportDialog
+
+        dialog = TradingReportDialog(self.ctx, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
 
     def show_help(self) -> None:
         HelpDialog(self).exec()

@@ -36,10 +36,12 @@ Action = Callable[[Strategy], None]
 
 
 class Scripted(Strategy):
-    """Runs ``script[i](self)`` on bar i; records what it saw."""
+    """Runs ``script[i](self)`` on bar i; records what it saw. ``stopped`` (shared by the
+    class, so a test can read it after the run) gets the bar count at each ``on_stop``."""
 
     id = "scripted"
     script: ClassVar[dict[int, Action]] = {}
+    stopped: ClassVar[list[int]] = []
 
     def on_start(self) -> None:
         self.seen: list[Candle] = []
@@ -56,9 +58,12 @@ class Scripted(Strategy):
     def on_fill(self, fill: StrategyFill) -> None:
         self.fills.append(fill)
 
+    def on_stop(self) -> None:
+        self.stopped.append(len(self.seen))
+
 
 def scripted(script: dict[int, Action]) -> type[Scripted]:
-    return type("ScriptedRun", (Scripted,), {"script": script})
+    return type("ScriptedRun", (Scripted,), {"script": script, "stopped": []})
 
 
 class Cross(Strategy):

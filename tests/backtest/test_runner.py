@@ -4,6 +4,7 @@ validation before work, usable from inside a running event loop)."""
 
 from __future__ import annotations
 
+import gc
 import pickle
 from decimal import Decimal
 
@@ -290,3 +291,20 @@ def test_config_is_validated(kwargs: dict[str, object], field: str) -> None:
 async def test_runs_from_inside_a_running_event_loop() -> None:
     r = run_backtest(scripted({1: buy(), 3: close()}), bars(CLOSES), {}, BacktestConfig())
     assert r.trades[0].pnl == 20.0
+
+
+def test_gc_thresholds_are_restored_after_a_run() -> None:
+    before = gc.get_threshold()
+    run_backtest(scripted({1: buy()}), bars(CLOSES), {}, BacktestConfig())
+    assert gc.get_threshold() == before
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(Cancelled):  # a run that ends in an exception restores them too
+        run_backtest(scripted({}), bars(CLOSES), {}, BacktestConfig(), cancel=token)
+    assert gc.get_threshold() == before
+
+
+def test_on_stop_is_called_once_at_the_end() -> None:
+    strat = scripted({})
+    run_backtest(strat, bars(CLOSES), {}, BacktestConfig())
+    assert strat.stopped == [5]

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.backtest import BacktestConfig, compute_metrics, load_bars_csv, run_backtest
+from app.backtest import BacktestConfig, compute_metrics, load_bars_csv
 from app.backtest.optimize import optimize, sort_rows
 from app.backtest.walkforward import Window, make_windows, walk_forward, warmup_bars
 from app.engine.domain.errors import ValidationError
@@ -98,23 +98,43 @@ def test_walk_forward_picks_the_best_in_sample_set_and_stitches(btc: BarSeries) 
     assert stitched.to_dict() == result.metrics
 
 
-def test_an_oos_run_equals_a_backtest_of_the_window_with_its_warm_up(btc: BarSeries) -> None:
-    """The first window by hand: the chosen set on [oos_start - warmup, oos_stop), where an
-    entry can only come from a cross seen on OOS bars."""
-    config = BacktestConfig()
+def _sma(x: np.ndarray, n: int) -> np.ndarray:
+    out = np.full(len(x), np.nan)
+    c = np.cumsum(np.insert(x, 0, 0.0))
+    out[n - 1 :] = (c[n:] - c[:-n]) / n
+    return out
+
+
+def test_oos_trades_follow_the_rule_from_the_first_oos_bar(btc: BarSeries) -> None:
+    """Window 1 recomputed with plain numpy: the chosen SMAs over the warm-up prefix and the
+    OOS bars, flat at the OOS start, entries on up-crosses and exits on down-crosses seen on
+    OOS bars only (a cross needs the previous bar's averages, which the prefix provides)."""
     result = walk_forward(
-        "sma_cross", btc, config, in_sample=600, out_of_sample=500, ranges=RANGES, workers=1
-    )
+        "sma_cross", btc, BacktestConfig(), in_sample=600, out_of_sample=500, ranges=RANGES,
+        workers=1,
+    )  # fmt: skip
     first = result.windows[0]
     assert first.best is not None
+    fast_n, slow_n = int(first.best.params["fast"]), int(first.best.params["slow"])
     warm = first.warmup
-    full = run_backtest("sma_cross", btc.slice(600 - warm, 1100), first.best.params, config)
-    mine = [t for t in result.trades if t.entry_ts <= first.oos_to_ts]
-    # the plain run may also trade on prefix bars; from the OOS start on, once both are
-    # flat, the two runs make the same decisions
-    late = [t for t in full.trades if t.entry_ts >= btc.ts[600]]
-    assert [t.entry_ts for t in mine][-3:] == [t.entry_ts for t in late][-3:]
-    assert all(t.entry_ts >= btc.ts[600] for t in mine)
+    assert warm == slow_n
+    part = btc.slice(600 - warm, 1100)
+    fast, slow = _sma(part.close, fast_n), _sma(part.close, slow_n)
+    entries, exits, long = [], [], False
+    for i in range(warm, len(part)):
+        pf, ps, f, s = fast[i - 1], slow[i - 1], fast[i], slow[i]
+        if not long and pf <= ps and f > s:
+            entries.append(i)
+            long = True
+        elif long and pf >= ps and f < s:
+            exits.append(i)
+            long = False
+    # in "close" mode a signal on bar i fills at that bar's close, stamped with its end
+    # (the next bar's open)
+    ends = [int(t) for t in part.ts[1:]] + [int(part.ts[-1]) + int(part.ts[1] - part.ts[0])]
+    mine = [t for t in result.trades if t.entry_ts <= first.oos_to_ts + 3_600_000_000_000]
+    assert entries and [t.entry_ts for t in mine] == [ends[i] for i in entries]
+    assert [t.exit_ts for t in mine if t.exit_ts is not None] == [ends[i] for i in exits]
 
 
 def test_process_pool_walk_forward_equals_in_process(btc: BarSeries) -> None:

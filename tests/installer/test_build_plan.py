@@ -8,6 +8,7 @@ and in .github/workflows/installers.yml (all three).
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -27,6 +28,8 @@ NOTARY = {
     "TRADEDESK_NOTARY_TEAM_ID": "ABCDE12345",
     "TRADEDESK_NOTARY_PASSWORD": "abcd-efgh-ijkl-mnop",
 }
+# file modes and symlinks (the .dmg's /Applications link) need a POSIX file system
+POSIX_ONLY = pytest.mark.skipif(sys.platform == "win32", reason="POSIX file modes and links")
 IDENTITY = {"TRADEDESK_CODESIGN_IDENTITY": "Developer ID Application: Example (ABCDE12345)"}
 
 
@@ -158,6 +161,7 @@ def test_macos_notarisation_refuses_incomplete_credentials() -> None:
         package_macos.signing_plan(NOTARY)
 
 
+@POSIX_ONLY
 def test_macos_full_plan_signs_builds_dmg_notarises_and_staples(tmp_path: Path) -> None:
     plan = package_macos.signing_plan({**IDENTITY, **NOTARY})
     assert plan.notary is not None and "abcd" not in repr(plan.notary)
@@ -216,6 +220,7 @@ def test_layout_names_the_executable_and_data_dir_per_platform(tmp_path: Path) -
     )
 
 
+@POSIX_ONLY
 def test_linux_tarball_keeps_the_executable_bit(tmp_path: Path) -> None:
     bundle_dir = tmp_path / "Tradedesk"
     (bundle_dir / "_internal").mkdir(parents=True)
@@ -283,6 +288,7 @@ def test_spawn_to_window_reads_the_logged_window_line() -> None:
     assert build.spawn_to_window("smoke test: window visible=True", logged) is None
 
 
+@POSIX_ONLY
 def test_macos_dmg_creation_retries_a_busy_hdiutil(tmp_path: Path) -> None:
     app_dir = tmp_path / "Tradedesk.app"
     (app_dir / "Contents").mkdir(parents=True)
@@ -304,3 +310,43 @@ def test_macos_dmg_creation_retries_a_busy_hdiutil(tmp_path: Path) -> None:
 
     with pytest.raises(BuildError):
         package_macos.package(app_dir, tmp_path / "out", tmp_path / "work", "0.1.0", plan, broken)
+
+
+@pytest.mark.parametrize(
+    ("platform", "system_has_certs", "preset", "expected"),
+    [
+        ("darwin", False, None, "certifi"),
+        ("linux", False, None, "certifi"),
+        ("linux", True, None, None),  # the system's own CA store wins
+        ("darwin", False, "/etc/corp-ca.pem", "/etc/corp-ca.pem"),  # the user's choice wins
+        ("win32", False, None, None),  # Python reads the Windows store
+    ],
+)
+def test_ca_bundle_runtime_hook(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    platform: str,
+    system_has_certs: bool,
+    preset: str | None,
+    expected: str | None,
+) -> None:
+    import runpy
+    import ssl
+
+    import certifi
+
+    cafile = tmp_path / "cert.pem"
+    if system_has_certs:
+        cafile.write_text("-----BEGIN CERTIFICATE-----\n", "utf-8")
+    paths = ssl.DefaultVerifyPaths(str(cafile), str(tmp_path / "certs"), "", "", "", "")
+    monkeypatch.setattr(ssl, "get_default_verify_paths", lambda: paths)
+    monkeypatch.setattr(sys, "platform", platform)
+    for name in ("SSL_CERT_FILE", "SSL_CERT_DIR"):
+        monkeypatch.setenv(name, "x")  # recorded, so the test's end restores "unset"
+        monkeypatch.delenv(name)
+    if preset is not None:
+        monkeypatch.setenv("SSL_CERT_FILE", preset)
+    (hook,) = bundle.RUNTIME_HOOKS
+    runpy.run_path(str(hook))
+    found = os.environ.get("SSL_CERT_FILE")
+    assert found == (certifi.where() if expected == "certifi" else expected)

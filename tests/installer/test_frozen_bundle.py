@@ -65,6 +65,7 @@ def test_bundle_is_under_the_size_limit(layout: build.Layout) -> None:
     assert (internal / "resources" / "icons" / "tradedesk.png").is_file()
     assert (internal / "app" / "engine" / "store" / "migrations" / "env.py").is_file()
     assert list((internal / "fyers_apiv3").rglob("map.json"))
+    assert (internal / "certifi" / "cacert.pem").is_file()  # for rthooks/pyi_rth_tradedesk_certs
     assert not list(internal.glob("keyrings*")) and not (internal / "tkinter").exists()
 
 

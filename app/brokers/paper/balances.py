@@ -16,6 +16,10 @@ from app.engine.domain.values import ZERO
 
 Hold = tuple[str, Decimal]  # (asset, amount)
 
+# Enum members as module constants: on Python 3.11 ``OrderSide.BUY`` goes through
+# ``EnumType.__getattr__``'s slow lookup hook every time, and these run for every fill.
+_BUY = OrderSide.BUY
+
 
 class Balances:
     def __init__(self) -> None:
@@ -74,7 +78,7 @@ def hold_for(
     """
     if remaining <= 0:
         return None
-    if side is OrderSide.BUY:
+    if side is _BUY:
         if hold_price is None:
             return None
         return instrument.quote, remaining * hold_price * fees.buy_hold_factor(instrument)
@@ -103,8 +107,9 @@ def max_affordable_buy(
     """
     current = balances.hold_of(key)
     held = current[1] if current is not None and current[0] == instrument.quote else ZERO
-    c1 = price * fees.buy_cost_factor(instrument, liquidity)
-    c2 = hold_price * fees.buy_hold_factor(instrument)
+    cost_factor, hold_factor = fees.buy_factors(instrument, liquidity)
+    c1 = price * cost_factor
+    c2 = hold_price * hold_factor
     if c1 <= c2:
         return None
     headroom = balances.available(instrument.quote) + held - remaining * c2

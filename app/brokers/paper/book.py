@@ -22,6 +22,10 @@ if TYPE_CHECKING:
 
 Entry = tuple[Decimal, int, str]  # (sort price, seq or -seq, client id)
 
+# Enum members as module constants: on Python 3.11 ``OrderSide.BUY`` goes through
+# ``EnumType.__getattr__``'s slow lookup hook every time, and these run for every fill.
+_BUY = OrderSide.BUY
+
 
 class SymbolBook:
     __slots__ = ("_asks", "_bids", "_buy_stops", "_entries", "_sell_stops", "markets", "orders")
@@ -45,7 +49,7 @@ class SymbolBook:
         if order.acts_as_market:
             self.markets[order.client_id] = order
             return
-        buy = order.side is OrderSide.BUY
+        buy = order.side is _BUY
         client_id, seq = order.client_id, order.seq
         queue: list[Entry]
         if order.stop_pending:
@@ -83,7 +87,7 @@ class SymbolBook:
         """Resting limits of ``side`` priced at or better than ``price`` (buys >= it, sells
         <= it), in priority order. A list, so filling (and removing) them is safe."""
         out: list[VenueOrder] = []
-        if side is OrderSide.BUY:
+        if side is _BUY:
             for key, _, client_id in reversed(self._bids):
                 if key < price:
                     break

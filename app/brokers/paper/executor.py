@@ -32,6 +32,13 @@ from app.engine.domain.market import QuoteTick, TradeTick
 from app.engine.domain.orders import OrderSide, TimeInForce
 from app.engine.domain.values import ZERO
 
+# Enum members as module constants: on Python 3.11 ``OrderSide.BUY`` goes through
+# ``EnumType.__getattr__``'s slow lookup hook every time, and these run for every fill.
+_BUY = OrderSide.BUY
+_SELL = OrderSide.SELL
+_MAKER = Liquidity.MAKER
+_TAKER = Liquidity.TAKER
+
 
 class Executor:
     def __init__(
@@ -61,7 +68,7 @@ class Executor:
         for order in book.waiting_markets():
             if order.is_open:
                 self.take(order, instrument, touch)
-        for side in (OrderSide.BUY, OrderSide.SELL):
+        for side in (_BUY, _SELL):
             opposite = touch.opposite(side)
             if opposite is None:
                 continue
@@ -70,7 +77,7 @@ class Executor:
                 if wanted <= 0:
                     break
                 assert order.price is not None  # the book holds limits here
-                filled = self._execute(order, instrument, wanted, order.price, Liquidity.MAKER)
+                filled = self._execute(order, instrument, wanted, order.price, _MAKER)
                 touch.take(side, filled)
 
     def on_trade(self, trade: TradeTick, instrument: Instrument) -> None:
@@ -81,7 +88,7 @@ class Executor:
         if book is None:
             return
         left = trade.size
-        for side in (OrderSide.BUY, OrderSide.SELL):
+        for side in (_BUY, _SELL):
             for order in book.limits_reached(side, trade.price):
                 if left <= 0:
                     break
@@ -92,7 +99,7 @@ class Executor:
                 ):
                     continue
                 wanted = min(order.remaining, left)
-                left -= self._execute(order, instrument, wanted, order.price, Liquidity.MAKER)
+                left -= self._execute(order, instrument, wanted, order.price, _MAKER)
         for order in book.stops_reached(trade.price):
             if order.is_open and order.stop_pending:
                 self._commit(Triggered(order.client_id, self._now()))
@@ -122,7 +129,7 @@ class Executor:
             return
         price = self._taker_price(order, instrument, touch)
         wanted = take_up_to(order.remaining, touch.left(order.side))
-        filled = self._execute(order, instrument, wanted, price, Liquidity.TAKER)
+        filled = self._execute(order, instrument, wanted, price, _TAKER)
         touch.take(order.side, filled)
 
     def _marketable(self, order: VenueOrder, touch: Touch) -> bool:
@@ -150,7 +157,7 @@ class Executor:
             take_up_to(order.remaining, touch.left(order.side)), instrument.lot_size
         )
         price = self._taker_price(order, instrument, touch)
-        return self._capacity(order, instrument, wanted, price, Liquidity.TAKER)[0]
+        return self._capacity(order, instrument, wanted, price, _TAKER)[0]
 
     def _execute(
         self,
@@ -205,7 +212,7 @@ class Executor:
             )
             if room < qty:
                 qty, limited_by = room, messages.REDUCE_ONLY
-        if order.side is OrderSide.BUY and order.hold_price is not None:
+        if order.side is _BUY and order.hold_price is not None:
             cap = max_affordable_buy(
                 self._state.balances,
                 order.client_id,

@@ -28,6 +28,9 @@ from app.engine.domain.orders import OrderSide
 from app.engine.domain.values import ONE, ZERO
 
 _BPS = Decimal(10_000)
+# Enum members as module constants: on Python 3.11 ``OrderSide.BUY`` goes through
+# ``EnumType.__getattr__``'s slow lookup hook every time, and these run for every fill.
+_BUY = OrderSide.BUY
 
 
 def floor_to_step(value: Decimal, step: Decimal) -> Decimal:
@@ -40,7 +43,7 @@ def ceil_to_step(value: Decimal, step: Decimal) -> Decimal:
 
 def slipped_price(side: OrderSide, touch: Decimal, slippage_bps: Decimal, tick: Decimal) -> Decimal:
     """The touch price worsened by slippage and rounded to the tick against the trader."""
-    if side is OrderSide.BUY:
+    if side is _BUY:
         return ceil_to_step(touch * (ONE + slippage_bps / _BPS), tick)
     price = floor_to_step(touch * (ONE - slippage_bps / _BPS), tick)
     return price if price > 0 else tick
@@ -50,15 +53,15 @@ def limit_crosses(side: OrderSide, limit: Decimal, opposite: Decimal | None) -> 
     """Marketable on arrival, or crossed while resting: the same test, different liquidity."""
     if opposite is None:
         return False
-    return limit >= opposite if side is OrderSide.BUY else limit <= opposite
+    return limit >= opposite if side is _BUY else limit <= opposite
 
 
 def trades_through(side: OrderSide, limit: Decimal, trade_price: Decimal) -> bool:
-    return trade_price < limit if side is OrderSide.BUY else trade_price > limit
+    return trade_price < limit if side is _BUY else trade_price > limit
 
 
 def stop_triggered(side: OrderSide, trigger: Decimal, trade_price: Decimal) -> bool:
-    return trade_price >= trigger if side is OrderSide.BUY else trade_price <= trigger
+    return trade_price >= trigger if side is _BUY else trade_price <= trigger
 
 
 def take_up_to(wanted: Decimal, left: Decimal | None) -> Decimal:
@@ -79,16 +82,16 @@ class Touch:
 
     def opposite(self, side: OrderSide) -> Decimal | None:
         """The price a ``side`` order trades against: the ask for a buy, the bid for a sell."""
-        return self.ask if side is OrderSide.BUY else self.bid
+        return self.ask if side is _BUY else self.bid
 
     def left(self, side: OrderSide) -> Decimal | None:
         """Liquidity left for a ``side`` order: ZERO when none, None when unlimited."""
         if self.opposite(side) is None:
             return ZERO
-        return self.ask_left if side is OrderSide.BUY else self.bid_left
+        return self.ask_left if side is _BUY else self.bid_left
 
     def take(self, side: OrderSide, qty: Decimal) -> None:
-        if side is OrderSide.BUY:
+        if side is _BUY:
             if self.ask_left is not None:
                 self.ask_left -= qty
         elif self.bid_left is not None:

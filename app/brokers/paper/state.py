@@ -43,6 +43,12 @@ from app.engine.ports import VenueOrderState
 
 _OPEN = frozenset({OrderStatus.ACCEPTED, OrderStatus.PARTIALLY_FILLED})
 
+# Enum members as module constants: on Python 3.11 ``OrderSide.BUY`` goes through
+# ``EnumType.__getattr__``'s slow lookup hook every time, and these run for every fill.
+_BUY = OrderSide.BUY
+_FILLED = OrderStatus.FILLED
+_PARTIALLY_FILLED = OrderStatus.PARTIALLY_FILLED
+
 
 @dataclass(slots=True)
 class VenueOrder:
@@ -209,7 +215,7 @@ class PaperState:
         instrument = self.instruments[order.symbol]
         notional = quantity * r.price
         add = self.balances.add
-        if order.side is OrderSide.BUY:
+        if order.side is _BUY:
             add(instrument.quote, -notional)
             add(instrument.base, quantity)
         else:
@@ -234,9 +240,9 @@ class PaperState:
         order.fills.append(fill)
         order.filled_qty += quantity
         if order.quantity - order.filled_qty == 0:
-            self._close_order(order, OrderStatus.FILLED, "", r.ts)
+            self._close_order(order, _FILLED, "", r.ts)
         else:
-            order.status = OrderStatus.PARTIALLY_FILLED
+            order.status = _PARTIALLY_FILLED
             self._rehold(order)
         return fill
 

@@ -18,6 +18,20 @@ class ValidationError(ValueError):
         shown = "" if value is None else f" (got {value!r})"
         super().__init__(f"{field}: {rule}{shown}")
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # rebuilt from its fields, so it crosses a process pool intact (the default pickles
+        # only the message and calls __init__ with it)
+        return (_rebuild, (type(self), self.field, self.rule, self.value, self.__dict__))
+
+
+def _rebuild(
+    cls: type[ValidationError], field: str, rule: str, value: object, state: dict[str, object]
+) -> ValidationError:
+    error = cls.__new__(cls)
+    ValidationError.__init__(error, field, rule, value)
+    error.__dict__.update(state)
+    return error
+
 
 class InvalidTransition(RuntimeError):
     """An order event does not apply to the order's current status."""

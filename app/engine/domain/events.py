@@ -12,6 +12,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from app.engine.domain.fastinit import fast_frozen_init
 from app.engine.domain.fills import Fill
 
 if TYPE_CHECKING:
@@ -48,6 +49,7 @@ class OrderExpired:
     reason: str = ""
 
 
+@fast_frozen_init  # built for every fill: see fastinit
 @dataclass(frozen=True, slots=True)
 class OrderFilled:
     fill: Fill
@@ -68,6 +70,7 @@ ExecutionReport = (
 
 
 # --- engine notifications (engine -> everyone) --------------------------------------------
+@fast_frozen_init  # built for every fill: see fastinit
 @dataclass(frozen=True, slots=True)
 class OrderUpdated:
     """An order changed. ``order`` is the live object: read it, never mutate it."""
@@ -77,6 +80,7 @@ class OrderUpdated:
     ts: int
 
 
+@fast_frozen_init  # built for every fill: see fastinit
 @dataclass(frozen=True, slots=True)
 class FillRecorded:
     """A new (de-duplicated) fill was applied to the portfolio and journaled."""
@@ -84,6 +88,7 @@ class FillRecorded:
     fill: Fill
 
 
+@fast_frozen_init  # built for every fill: see fastinit
 @dataclass(frozen=True, slots=True)
 class PositionChanged:
     position: Position

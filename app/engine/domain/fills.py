@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
+from app.engine.domain.fastinit import fast_frozen_init
 from app.engine.domain.orders import OrderSide
 
 
@@ -14,6 +15,7 @@ class Liquidity(StrEnum):
     TAKER = "taker"
 
 
+@fast_frozen_init  # built twice per fill: see fastinit
 @dataclass(frozen=True, slots=True)
 class Fill:
     """One execution. ``fee`` is charged in ``fee_currency`` (quote or base, as the venue does).

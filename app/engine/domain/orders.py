@@ -40,11 +40,17 @@ class OrderType(StrEnum):
 
     @property
     def has_price(self) -> bool:
-        return self in (OrderType.LIMIT, OrderType.STOP_LIMIT)
+        return self in _PRICED
 
     @property
     def has_trigger(self) -> bool:
-        return self in (OrderType.STOP_MARKET, OrderType.STOP_LIMIT)
+        return self in _TRIGGERED
+
+
+# Sets of members built once: on Python 3.11 each ``OrderType.LIMIT`` in a method body goes
+# through ``EnumType.__getattr__``'s slow lookup hook, and these are asked on every fill.
+_PRICED = frozenset({OrderType.LIMIT, OrderType.STOP_LIMIT})
+_TRIGGERED = frozenset({OrderType.STOP_MARKET, OrderType.STOP_LIMIT})
 
 
 class TimeInForce(StrEnum):
@@ -125,6 +131,11 @@ TRANSITIONS: dict[tuple[OrderStatus, OrderEventKind], OrderStatus] = {
     (S.UNKNOWN, E.EXPIRED): S.EXPIRED,
 }
 del S, E
+# members used by Order.apply, as module constants (see _PRICED above for why)
+_EV_FILLED = OrderEventKind.FILLED
+_EV_MODIFIED = OrderEventKind.MODIFIED
+_FILLED = OrderStatus.FILLED
+_PARTIALLY_FILLED = OrderStatus.PARTIALLY_FILLED
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,7 +250,7 @@ class Order:
             raise InvalidTransition(self.client_id, self.status.value, kind.value)
         if venue_order_id:
             self.venue_order_id = venue_order_id
-        if kind is OrderEventKind.FILLED:
+        if kind is _EV_FILLED:
             if fill_qty is None or fill_price is None or fill_qty <= 0:
                 raise InvalidTransition(self.client_id, self.status.value, "fill without quantity")
             if fill_qty > self.remaining:
@@ -250,8 +261,8 @@ class Order:
             self.filled_qty += fill_qty
             self.avg_fill_price = paid / self.filled_qty
             self.fees += fee or ZERO
-            target = OrderStatus.FILLED if self.remaining == 0 else OrderStatus.PARTIALLY_FILLED
-        elif kind is OrderEventKind.MODIFIED:
+            target = _FILLED if self.quantity == self.filled_qty else _PARTIALLY_FILLED
+        elif kind is _EV_MODIFIED:
             if new_qty is not None:
                 if new_qty <= self.filled_qty:
                     raise InvalidTransition(
@@ -266,5 +277,6 @@ class Order:
             self.reason = reason
         self.status = target
         self.updated_ns = ts
-        self.history.append((ts, target, kind.value if not reason else f"{kind.value}: {reason}"))
+        name = kind._value_  # ``.value`` is a Python-level property on 3.11; same string
+        self.history.append((ts, target, name if not reason else f"{name}: {reason}"))
         return target

@@ -21,6 +21,10 @@ from app.engine.domain.values import ZERO
 #: resolution of the cost share removed by a partial close (far below any tick)
 COST_QUANTUM = Decimal("1e-12")
 
+# Enum members as module constants: on Python 3.11 ``OrderSide.BUY`` goes through
+# ``EnumType.__getattr__``'s slow lookup hook every time, and these run for every fill.
+_BUY = OrderSide.BUY
+
 
 @dataclass(slots=True)
 class Position:
@@ -64,7 +68,7 @@ class Position:
         self, side: OrderSide, qty: Decimal, price: Decimal, fee_in_quote: Decimal, ts: int
     ) -> Decimal:
         """Update for a fill and return the price P&L it realized (fees excluded)."""
-        signed = qty if side is OrderSide.BUY else -qty
+        signed = qty if side is _BUY else -qty
         realized = ZERO
         self.fees += fee_in_quote
         if self.quantity == 0 or (self.quantity > 0) == (signed > 0):

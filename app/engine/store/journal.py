@@ -3,13 +3,13 @@
 Open it once per process with ``Journal.open(data_dir)``; it holds the data folder's lock
 until ``close()``.
 
-Writes never block the event loop: each write method snapshots its arguments into rows
-(refusing bad values, such as a float for money, with TypeError/ValueError right there),
-queues them for the single writer thread and returns an ``asyncio.Future[None]`` that
-resolves once the write is committed to disk, or fails with a ``StoreError``. The OMS awaits
-it before sending an order (journal before send). Writes are applied strictly in the order
-they were queued, from whatever thread. Cancelling a returned future does not cancel the
-write.
+Writes never block the event loop: each write method snapshots its arguments (refusing bad
+values, such as a float for money in an order, with TypeError/ValueError right there),
+queues them for the single writer thread, which turns them into rows, and returns an
+``asyncio.Future[None]`` that resolves once the write is committed to disk, or fails with a
+``StoreError``. The OMS awaits it before sending an order (journal before send). Writes
+are applied strictly in the order they were queued, from whatever thread. Cancelling a
+returned future does not cancel the write.
 
 Without a running event loop (CLI, scripts, tests), the same methods work and return futures
 bound to the journal's private "offline" loop. Nothing runs that loop in the background:

@@ -1,14 +1,13 @@
 """The journal's single writer thread.
 
 Callers (normally on the asyncio loop) put an ``Op`` holding immutable objects or snapshots
-on a queue: a few microseconds of their time; the rows are built here (``_FINALIZE``). The writer thread owns the only writing
-connection. It takes everything queued so far (up to ``BATCH_MAX``), applies it in one
-``BEGIN IMMEDIATE`` transaction in queue order, handing runs of the same kind to sqlite3's
-``executemany`` (a C loop that releases the GIL while SQLite works, so the event loop keeps
-running), commits
-(fsync, synchronous=FULL), and only then settles the ops' futures: one
-``call_soon_threadsafe`` per event loop per batch, so a burst of a thousand orders wakes the
-loop once, not a thousand times.
+on a queue: a few microseconds of their time; the rows are built here (``_FINALIZE``). The
+writer thread owns the only writing connection. It takes everything queued so far (up to
+``BATCH_MAX``), applies it in one ``BEGIN IMMEDIATE`` transaction in queue order, handing
+runs of the same kind to sqlite3's ``executemany`` (a C loop that releases the GIL while
+SQLite works, so the event loop keeps running), commits (fsync, synchronous=FULL), and only
+then settles the ops' futures: one ``call_soon_threadsafe`` per event loop per batch, so a
+burst of a thousand orders wakes the loop once, not a thousand times.
 
 Failures are never swallowed. If a batch fails because the database is unusable (locked,
 damaged, disk full) every op in it gets that error. If it fails because of one bad op (a

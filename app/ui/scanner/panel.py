@@ -16,11 +16,13 @@ the bots panel.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 from datetime import datetime
+from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, QPoint, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -52,6 +54,7 @@ from app.ui.tables.table_view import RowSortProxy, make_table
 log = logging.getLogger(__name__)
 
 DEFAULT_INTERVAL_S = 30
+PREFS_FILE = "scanner.ini"
 _FILTER_DEBOUNCE_MS = 250
 _PROGRESS_STEPS = 1000
 
@@ -149,6 +152,13 @@ class ScannerPanel(QWidget):
         layout.addWidget(self.status)
         self._set_busy(False)
 
+        # the trader's filter, schedule and bar size come back next time (per data folder)
+        self.prefs = QSettings(
+            str(Path(ctx.settings.data_dir) / PREFS_FILE), QSettings.Format.IniFormat
+        )
+        self._restore()
+        self.interval.valueChanged.connect(lambda v: self.prefs.setValue("interval_s", v))
+
         # the widget may go before the session does: stop the service with it. The slot
         # holds only the service's state, not this panel, which is half-destroyed by then.
         self.destroyed.connect(self._service_state.stop)
@@ -217,11 +227,14 @@ class ScannerPanel(QWidget):
     def show_result(self, result: ScanResult) -> None:
         """Put a scan's rows in the table: changed rows update in place (the sort and the
         selection survive), symbols no longer in the universe leave."""
+        first = self.last_result is None
         self.last_result = result
         keep = {r.symbol for r in result.rows}
         gone = [k for k in self.model.keys() if k not in keep]  # noqa: SIM118 (a model, not a dict)
         self.model.remove(gone)
         self.model.apply(result.rows)
+        if first:  # fit the columns once; later widths are the trader's
+            self.view.resizeColumnsToContents()
         self.message.clear_message()
         self._update_status()
         self.scanned.emit(result)
@@ -271,12 +284,28 @@ class ScannerPanel(QWidget):
         self.filter_error.setVisible(False)
         self.filter = parsed
         self.proxy.set_row_filter(None if parsed.node is None else parsed.matches)
+        self.prefs.setValue("filter", parsed.text)
         self._update_status()
         return None
 
     def _on_timeframe(self, text: str) -> None:
         self.scanner.config = dataclasses.replace(self.scanner.config, timeframe=Timeframe(text))
+        self.prefs.setValue("timeframe", text)
         self.refresh_now()
+
+    def _restore(self) -> None:
+        # a value edited by hand into something unusable is ignored, not trusted
+        text = self.prefs.value("filter", "", str)
+        if isinstance(text, str) and text:
+            self.set_filter(text)
+        try:
+            interval = int(str(self.prefs.value("interval_s", DEFAULT_INTERVAL_S)))
+        except (TypeError, ValueError):
+            interval = DEFAULT_INTERVAL_S
+        self.interval.setValue(min(max(interval, 0), self.interval.maximum()))
+        frame = self.prefs.value("timeframe", "", str)
+        if frame in {t.value for t in Timeframe}:
+            self.set_config(dataclasses.replace(self.scanner.config, timeframe=Timeframe(frame)))
 
     def set_config(self, config: ScanConfig) -> None:
         self.scanner.config = config
@@ -335,8 +364,10 @@ class _ServiceState:
 
     def stop(self) -> asyncio.Task[None] | None:
         task, self.task = self.task, None
-        if task is not None:
-            task.cancel()
+        if task is not None and not task.done():
+            # at exit the loop may be closed already: then there is nothing left to stop
+            with contextlib.suppress(RuntimeError):
+                task.cancel()
         self.scanner.close()
         return task
 

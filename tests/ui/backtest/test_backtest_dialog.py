@@ -176,3 +176,20 @@ async def test_the_tools_menu_opens_one_non_modal_window(ui_ctx, qtbot) -> None:
     assert window.backtest_dialog is dialog  # the same window, brought to the front
     window.close()
     assert not dialog.isVisible()
+
+
+async def test_a_bad_csv_fails_with_the_row_named(ui_ctx, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "timestamp_ms,open,high,low,close,volume\n1,1,1,1,1,1\n2,1,1,1,oops,1\n",
+        encoding="utf-8",
+    )
+    dialog = BacktestDialog(ui_ctx)
+    qtbot.addWidget(dialog)
+    failures: list[str] = []
+    dialog.runner.failed.connect(failures.append)
+    dialog.data.set_csv(bad)
+    assert await _run(dialog) is None
+    assert len(failures) == 1 and "row 3" in failures[0] and "close" in failures[0]
+    assert dialog.status.text().startswith("Failed:") and dialog.bt_result is None
+    assert dialog.run_button.isEnabled()

@@ -266,3 +266,34 @@ async def test_refresh_now_and_a_new_timeframe_rescan(ui_ctx: UiContext, qtbot: 
         assert "5m bars" in panel.status.text()
     finally:
         await _stop(panel)
+
+
+async def test_filter_schedule_and_bar_size_come_back(ui_ctx: UiContext, qtbot: QtBot) -> None:
+    panel = ScannerPanel(ui_ctx)
+    qtbot.addWidget(panel)
+    assert panel.set_filter("rsi < 40 or breakout_up") is None
+    assert panel.set_filter("rsi <") is not None  # a bad filter is not saved
+    panel.interval.setValue(120)
+    panel.timeframe.setCurrentText("15m")
+    await _stop(panel)
+    panel.prefs.sync()
+
+    again = ScannerPanel(ui_ctx)
+    qtbot.addWidget(again)
+    assert again.filter_edit.text() == "rsi < 40 or breakout_up"
+    assert again.filter.text == "rsi < 40 or breakout_up" and not again.filter_error.isVisible()
+    assert again.interval.value() == 120
+    assert again.timeframe.currentText() == "15m"
+    assert again.scanner.config.timeframe is Timeframe.M15
+
+
+async def test_a_hand_edited_prefs_file_is_not_trusted(ui_ctx: UiContext, qtbot: QtBot) -> None:
+    (ui_ctx.settings.data_dir / "scanner.ini").write_text(
+        "[General]\nfilter=rsi <<< 3\ninterval_s=soon\ntimeframe=7m\n", encoding="utf-8"
+    )
+    panel = ScannerPanel(ui_ctx)
+    qtbot.addWidget(panel)
+    assert panel.filter.node is None  # nothing applied
+    assert panel.filter_error.text().startswith("'rsi <<< 3'")  # and the trader is told why
+    assert panel.interval.value() == 30
+    assert panel.scanner.config.timeframe is Timeframe.M1
