@@ -110,7 +110,9 @@ class OrderManager:
         else:
             self._working.pop(order.client_id, None)
         if self.reservations is not None:
-            self.reservations.update(order, held_at_venue=not is_emulated(order))
+            venue_id = order.venue_order_id  # is_emulated(order), inlined for the fill path
+            emulated = bool(venue_id and venue_id.startswith(EMULATED_PREFIX))
+            self.reservations.update(order, held_at_venue=not emulated)
 
     def working(self, symbol: str | None = None, source: str | None = None) -> list[Order]:
         return [
@@ -332,14 +334,20 @@ class OrderManager:
                 fill.source,
             )
         if order is not None:
-            self._apply(
-                order,
-                _FILLED,
-                venue_order_id=fill.venue_order_id,
-                fill_qty=fill.quantity,
-                fill_price=fill.price,
-                fee=fill.fee,
-            )
+            # _apply's work, with only the arguments a fill has: this runs for every fill
+            try:
+                order.apply(
+                    _FILLED,
+                    self.clock(),
+                    venue_order_id=fill.venue_order_id,
+                    fill_qty=fill.quantity,
+                    fill_price=fill.price,
+                    fee=fill.fee,
+                )
+            except InvalidTransition as exc:
+                log.warning("skipped: %s", exc)
+            else:
+                self._applied(order, _FILLED)
         else:
             log.warning(
                 "fill %s of %s for an order we do not know (%s): recorded as external",
@@ -471,6 +479,11 @@ class OrderManager:
         except InvalidTransition as exc:
             log.warning("skipped: %s", exc)
             return False
+        self._applied(order, kind)
+        return True
+
+    def _applied(self, order: Order, kind: OrderEventKind) -> None:
+        """After ``order`` took event ``kind``: index, log, journal and publish it."""
         self._index(order)
         if log.isEnabledFor(_INFO):  # the trader's log panel shows every state change
             log.info(
@@ -484,8 +497,7 @@ class OrderManager:
                 f" ({order.reason})" if order.reason and kind is not _FILLED else "",
             )
         self.journal.record_order(order, order.history[-1][2])
-        self._publish(order, kind)
-        return True
+        self.bus.publish(OrderUpdated(order, kind, order.updated_ns or self.clock()))  # _publish
 
     def _publish(self, order: Order, kind: OrderEventKind) -> None:
         self.bus.publish(OrderUpdated(order, kind, order.updated_ns or self.clock()))

@@ -234,3 +234,9 @@ def require(condition: bool, field: str, rule: str, value: object = None) -> Non
     """For ``check_params``: raise ValidationError(field, rule) unless ``condition``."""
     if not condition:
         raise ValidationError(field, rule, value)
+
+
+def require_less(values: Mapping[str, ParamValue], low: str, high: str) -> None:
+    """For ``check_params``: parameter ``low`` must be below parameter ``high``."""
+    top = values[high]
+    require(float(values[low]) < float(top), low, f"must be less than {high} ({top})", values[low])

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from app.engine.series import Candle
-from app.strategies.base import Strategy, require
+from app.strategies.base import Strategy, require_less
 from app.strategies.indicators import RSI, SMA
 from app.strategies.params import Param, ParamValue
 
@@ -36,13 +36,7 @@ class SmaCross(Strategy):
 
     @classmethod
     def check_params(cls, values: Mapping[str, ParamValue]) -> None:
-        slow = values["slow"]
-        require(
-            float(values["fast"]) < float(slow),
-            "fast",
-            f"must be less than slow ({slow})",
-            values["fast"],
-        )
+        require_less(values, "fast", "slow")
 
     def on_start(self) -> None:
         self.fast_sma = self.indicator(SMA(int(self.p.fast)))
@@ -84,13 +78,7 @@ class RsiThreshold(Strategy):
 
     @classmethod
     def check_params(cls, values: Mapping[str, ParamValue]) -> None:
-        upper = values["upper"]
-        require(
-            float(values["lower"]) < float(upper),
-            "lower",
-            f"must be less than upper ({upper})",
-            values["lower"],
-        )
+        require_less(values, "lower", "upper")
 
     def on_start(self) -> None:
         self.rsi = self.indicator(RSI(int(self.p.period)))

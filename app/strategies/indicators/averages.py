@@ -7,6 +7,7 @@ import math
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from app.engine.domain.errors import ValidationError
 from app.engine.series import BarSeries, Candle, FloatArray
 from app.strategies.indicators.base import (
     ExpSmoother,
@@ -17,17 +18,23 @@ from app.strategies.indicators.base import (
     seeded_smooth,
 )
 
+_BAR_FIELDS = ("open", "high", "low", "close", "volume")
+
 
 class SMA(ScalarIndicator):
-    """Simple moving average of the last ``period`` closes (or values given to ``update``)."""
+    """Simple moving average of the last ``period`` values of a bar field (``source``:
+    close by default, or open/high/low/volume), or of values given to ``update``."""
 
-    def __init__(self, period: int = 20) -> None:
+    def __init__(self, period: int = 20, source: str = "close") -> None:
         self.period = check_period("period", period)
+        if source not in _BAR_FIELDS:
+            raise ValidationError("source", f"must be one of {', '.join(_BAR_FIELDS)}", source)
+        self.source = source
         self.warmup = self.period
         self.reset()
 
     def _params(self) -> dict[str, object]:
-        return {"period": self.period}
+        return {"period": self.period, "source": self.source}
 
     def reset(self) -> None:
         self._win = RollingSum(self.period)
@@ -41,10 +48,10 @@ class SMA(ScalarIndicator):
         return self.value
 
     def update_candle(self, c: Candle) -> float | None:
-        return self.update(c.close)
+        return self.update(getattr(c, self.source))
 
     def batch_arrays(self, s: BarSeries) -> FloatArray:
-        return self.batch_values(s.close)
+        return self.batch_values(getattr(s, self.source))
 
     def batch_values(self, x: FloatArray) -> FloatArray:
         return rolling_mean(np.asarray(x, dtype=np.float64), self.period)

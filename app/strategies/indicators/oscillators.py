@@ -357,7 +357,8 @@ class WilliamsR(ScalarIndicator):
         if self._n < self.period:
             return None
         rng = hh - ll
-        self.value = -50.0 if rng == 0.0 else -100.0 * (hh - close) / rng
+        # clamped: (hh - close) / rng can round a hair past 1 when the close is the low
+        self.value = -50.0 if rng == 0.0 else min(0.0, max(-100.0, -100.0 * (hh - close) / rng))
         return self.value
 
     def update_candle(self, c: Candle) -> float | None:
@@ -369,4 +370,4 @@ class WilliamsR(ScalarIndicator):
         rng = hh - ll
         with np.errstate(divide="ignore", invalid="ignore"):
             wr = -100.0 * (hh - s.close) / rng
-        return np.where(rng == 0.0, -50.0, wr)
+        return np.where(rng == 0.0, -50.0, np.clip(wr, -100.0, 0.0))

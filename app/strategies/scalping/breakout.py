@@ -8,9 +8,9 @@ from collections.abc import Mapping
 
 from app.engine.series import Candle
 from app.strategies.base import require
-from app.strategies.indicators import EMA, BollingerBands, Donchian, Keltner
+from app.strategies.indicators import EMA, SMA, BollingerBands, Donchian, Keltner
 from app.strategies.params import Param, ParamValue
-from app.strategies.scalping.common import ScalpStrategy, VolumeSMA, risk_params
+from app.strategies.scalping.common import ScalpStrategy, risk_params
 
 
 class BollingerSqueeze(ScalpStrategy):
@@ -181,7 +181,7 @@ class VolumeSpike(ScalpStrategy):
     )
 
     def setup(self) -> None:
-        self.volume_avg = self.indicator(VolumeSMA(int(self.p.volume_period)))
+        self.volume_avg = self.indicator(SMA(int(self.p.volume_period), source="volume"))
         self.trend = self.indicator(EMA(int(self.p.trend)))
         self._prev_avg: float | None = None
         self._spike = False

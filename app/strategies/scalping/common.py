@@ -13,12 +13,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-import numpy as np
-
-from app.engine.series import BarSeries, Candle, FloatArray
+from app.engine.series import Candle
 from app.strategies.base import Strategy
 from app.strategies.indicators import ATR
-from app.strategies.indicators.base import RollingSum, ScalarIndicator, check_period, rolling_mean
 from app.strategies.params import Param
 
 
@@ -130,32 +127,3 @@ def crossed_above(prev_a: float, prev_b: float, a: float, b: float) -> bool:
 
 def crossed_below(prev_a: float, prev_b: float, a: float, b: float) -> bool:
     return prev_a >= prev_b and a < b
-
-
-class VolumeSMA(ScalarIndicator):
-    """Simple moving average of bar volume (the package's SMA averages closes)."""
-
-    def __init__(self, period: int = 20) -> None:
-        self.period = check_period("period", period)
-        self.warmup = self.period
-        self.reset()
-
-    def _params(self) -> dict[str, object]:
-        return {"period": self.period}
-
-    def reset(self) -> None:
-        self._win = RollingSum(self.period)
-        self.value = None
-
-    def update(self, volume: float) -> float | None:
-        win = self._win
-        win.push(volume)
-        if win.full:
-            self.value = win.total / self.period
-        return self.value
-
-    def update_candle(self, c: Candle) -> float | None:
-        return self.update(c.volume)
-
-    def batch_arrays(self, s: BarSeries) -> FloatArray:
-        return rolling_mean(np.asarray(s.volume, dtype=np.float64), self.period)

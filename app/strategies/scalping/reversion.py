@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from app.engine.series import Candle
-from app.strategies.base import require
+from app.strategies.base import require_less
 from app.strategies.indicators import RSI, VWAP, BollingerBands, Stochastic
 from app.strategies.params import Param, ParamValue
 from app.strategies.scalping.common import ScalpStrategy, crossed_above, crossed_below, risk_params
@@ -34,13 +34,7 @@ class RsiReversal(ScalpStrategy):
 
     @classmethod
     def check_params(cls, values: Mapping[str, ParamValue]) -> None:
-        top = values["exit_level"]
-        require(
-            float(values["oversold"]) < float(top),
-            "oversold",
-            f"must be less than exit_level ({top})",
-            values["oversold"],
-        )
+        require_less(values, "oversold", "exit_level")
 
     def setup(self) -> None:
         self.rsi = self.indicator(RSI(int(self.p.period)))

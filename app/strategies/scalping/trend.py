@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from app.engine.series import Candle
-from app.strategies.base import require
+from app.strategies.base import require_less
 from app.strategies.indicators import ADX, EMA, MACD, SuperTrend
 from app.strategies.params import Param, ParamValue
 from app.strategies.scalping.common import ScalpStrategy, crossed_above, crossed_below, risk_params
@@ -30,13 +30,7 @@ class EmaCross(ScalpStrategy):
 
     @classmethod
     def check_params(cls, values: Mapping[str, ParamValue]) -> None:
-        slow = values["slow"]
-        require(
-            float(values["fast"]) < float(slow),
-            "fast",
-            f"must be less than slow ({slow})",
-            values["fast"],
-        )
+        require_less(values, "fast", "slow")
 
     def setup(self) -> None:
         self.fast_ema = self.indicator(EMA(int(self.p.fast)))
@@ -84,13 +78,7 @@ class MacdMomentum(ScalpStrategy):
 
     @classmethod
     def check_params(cls, values: Mapping[str, ParamValue]) -> None:
-        slow = values["slow"]
-        require(
-            float(values["fast"]) < float(slow),
-            "fast",
-            f"must be less than slow ({slow})",
-            values["fast"],
-        )
+        require_less(values, "fast", "slow")
 
     def setup(self) -> None:
         self.macd = self.indicator(MACD(int(self.p.fast), int(self.p.slow), int(self.p.signal)))
