@@ -60,6 +60,7 @@ class PaperSession:
         speed: float | None = None,
         clock: Callable[[], int] = time.time_ns,
         strategies: StrategyResolver | None = None,
+        tune: bool = True,
     ) -> PaperSession:
         """Open the journal, build the venue and engine, restore and reconcile, then bring
         back the bots (``strategies`` resolves their strategy ids; default: the registry)."""
@@ -116,7 +117,8 @@ class PaperSession:
                 sentiment=news.sentiment,
             )
             findings.extend(await bots.restore())
-            tune_gc()  # start-up is done: see app/engine/gc_tuning.py
+            if tune:  # start-up is done: see app/engine/gc_tuning.py
+                tune_gc()
         except BaseException:
             journal.close()
             raise
@@ -243,7 +245,9 @@ async def _run_gui(
 
     # the log panel shows the engine's own record: orders, fills, state changes
     logging.getLogger("app").setLevel(logging.INFO)
-    session = await PaperSession.open(settings)
+    # the window's widgets are start-up objects too: the collector is tuned once they exist,
+    # and after the first paint, so its one full collection does not delay the window
+    session = await PaperSession.open(settings, tune=False)
     engine = session.engine
     lag = LoopLagMonitor()
     engine.tasks.spawn(lag.run(), "loop-lag", service=True)
@@ -256,6 +260,7 @@ async def _run_gui(
     window.closed.connect(closed.set)
     window.show()
     shown = time.perf_counter() - started
+    asyncio.get_running_loop().call_later(0.5, tune_gc)
     engine.tasks.spawn(session.market.run(), "demo-feed", service=True)
     live: list[float] = []
 

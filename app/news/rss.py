@@ -13,12 +13,14 @@ import re
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
-
-import aiohttp
 
 from app.engine.domain.errors import ValidationError
 from app.news.source import Headline, NewsError
+
+if TYPE_CHECKING:
+    from aiohttp import ClientResponse
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"
@@ -61,6 +63,8 @@ class RssSource:
         return parse_feed(await self._download(), self.url)
 
     async def _download(self) -> bytes:
+        import aiohttp  # on first fetch, not at start-up: the window opens without it
+
         timeout = aiohttp.ClientTimeout(total=self.timeout)
         headers = {
             "User-Agent": "Tradedesk news reader",
@@ -95,7 +99,7 @@ class RssSource:
             raise NewsError(self.url, f"refusing a redirect to a {scheme or 'relative'} URL")
         return target
 
-    async def _read_capped(self, resp: aiohttp.ClientResponse) -> bytes:
+    async def _read_capped(self, resp: ClientResponse) -> bytes:
         declared = resp.content_length
         if declared is not None and declared > self.max_bytes:
             raise NewsError(

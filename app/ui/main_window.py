@@ -89,7 +89,7 @@ class MainWindow(QMainWindow):
         self.panels: object = None  # the panel set, kept alive with the window
         self._bind_shortcuts(actions or {})
         self.restore_layout()
-        self.set_dark(self.dark)  # panels and tables take the saved theme's colours
+        self.set_dark(self.dark, restyle=False)  # panels take the saved theme's colours
 
     # --- docks ----------------------------------------------------------------------------
     def _add_dock(self, spec: PanelSpec) -> None:
@@ -226,11 +226,14 @@ class MainWindow(QMainWindow):
         news.setEnabled(self.ctx.news is not None)
         self.help_menu = bar.addMenu("&Help")
 
-    def set_dark(self, dark: bool) -> None:
+    def set_dark(self, dark: bool, *, restyle: bool = True) -> None:
+        """Switch theme; ``restyle`` False when the application already wears it (start-up:
+        restyling the whole application costs a noticeable part of the launch)."""
         self.dark = dark
-        app = QApplication.instance()
-        assert isinstance(app, QApplication)
-        self.colors = apply_theme(app, dark)
+        if restyle:
+            app = QApplication.instance()
+            assert isinstance(app, QApplication)
+            self.colors = apply_theme(app, dark)
         self.status.set_colors(self.colors)
         set_tone_colors(self, self.colors.up, self.colors.down)
         for dock in self.docks.values():

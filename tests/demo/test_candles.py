@@ -163,3 +163,21 @@ def test_malformed_files_name_file_line_and_column(text: str, where: str, rule: 
 def test_a_missing_bundled_file_is_a_validation_error() -> None:
     with pytest.raises(ValidationError, match=r"no-such-file\.csv"):
         load_demo_candles("no-such-file.csv")
+
+
+def test_the_whole_file_parser_agrees_with_the_row_parser(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Clean files take the vectorised path at start-up; the row-by-row parser (which names
+    the bad cell when a file is not clean) must read them identically."""
+    import numpy as np
+
+    from app.brokers.demo import candles as module
+
+    for spec in load_catalog():
+        text = module.demo_resource(spec.file).read_text(encoding="utf-8")
+        fast = module.parse_candles(text, spec.file)
+        with monkeypatch.context() as m:
+            m.setattr(module, "_parse_clean", lambda *args: None)
+            slow = module.parse_candles(text, spec.file)
+        for column in ("ts_ms", "open", "high", "low", "close", "volume"):
+            assert np.array_equal(getattr(fast, column), getattr(slow, column)), column
+        assert fast.repaired == slow.repaired
