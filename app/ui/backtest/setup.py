@@ -7,6 +7,8 @@ port) or a CSV file (parsed later, in the worker). ``ConfigForm`` edits a ``Back
 
 from __future__ import annotations
 
+import json
+from importlib import resources
 from pathlib import Path
 
 from PySide6.QtWidgets import (
@@ -23,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.backtest.config import BacktestConfig, FillMode
+from app.backtest.data import load_bars_csv
 from app.engine.domain.errors import ValidationError
 from app.engine.domain.market import Timeframe
 from app.engine.series import BarSeries
@@ -50,7 +53,10 @@ class DataPicker(QWidget):
         self.bars.setSingleStep(1000)
         self.bars.setValue(5000)
         self.bars.setSuffix(" bars")
-        self.bars.setToolTip("how many of the symbol's latest one-minute demo bars to test on")
+        self.bars.setToolTip(
+            "how many of the latest bars of the symbol's bundled real candles to test on "
+            "(BTC/USD: Coinbase hourly; ETH, LTC and the stocks: daily)"
+        )
         self.file_label = QLabel("")
         self.browse = QPushButton("Choose…")
         self.browse.clicked.connect(self._choose_file)
@@ -101,10 +107,30 @@ class DataPicker(QWidget):
                 raise ValidationError("data", "choose a CSV file")
             return None, str(self.csv_path), ""
         symbol = str(self.symbol_box.currentData())
+        bundled = bundled_candles(symbol)
+        if bundled is not None:
+            # the real candles behind the demo symbol, on their real clock: the demo feed
+            # replays each source bar as one minute, which would annualise hours as minutes
+            series = load_bars_csv(bundled, symbol)
+            return series.slice(max(0, len(series) - self.bars.value()), len(series)), None, symbol
         bars = await self.ctx.data.history(symbol, Timeframe.M1, limit=self.bars.value())
         if not bars:
             raise ValidationError("data", f"no history for {symbol}")
         return BarSeries.from_bars(bars), None, symbol
+
+
+def bundled_candles(symbol: str) -> Path | None:
+    """The bundled real candle file of a demo symbol (resources/demo/symbols.json), if any."""
+    folder = resources.files("resources") / "demo"
+    try:
+        catalog = json.loads((folder / "symbols.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    for entry in catalog.get("symbols", []):
+        if entry.get("symbol") == symbol and isinstance(entry.get("file"), str):
+            path = Path(str(folder / entry["file"]))
+            return path if path.is_file() else None
+    return None
 
 
 class ConfigForm(QWidget):

@@ -193,3 +193,22 @@ async def test_a_bad_csv_fails_with_the_row_named(ui_ctx, qtbot, tmp_path: Path)
     assert len(failures) == 1 and "row 3" in failures[0] and "close" in failures[0]
     assert dialog.status.text().startswith("Failed:") and dialog.bt_result is None
     assert dialog.run_button.isEnabled()
+
+
+async def test_a_demo_symbol_is_tested_on_its_real_candles_and_clock(ui_ctx, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """The demo feed replays an hour of BTC as a minute; a backtest must not annualise that
+    as minutes, so a demo symbol is tested on its bundled candles with their own times."""
+    import numpy as np
+
+    from app.ui.backtest.setup import DataPicker
+
+    picker = DataPicker(ui_ctx)
+    qtbot.addWidget(picker)
+    picker.set_symbol("BTC/USD", bars=2000)
+    series, csv, symbol = await picker.source()
+    assert series is not None and csv is None and symbol == "BTC/USD"
+    assert len(series) == 2000
+    assert float(np.median(np.diff(series.ts))) == 3600 * 1e9  # Coinbase hourly candles
+    picker.set_symbol("SPY", bars=100_000)  # more than the file holds: all of it
+    series, _, _ = await picker.source()
+    assert series is not None and len(series) == 2519
