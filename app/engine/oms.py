@@ -94,6 +94,10 @@ class OrderManager:
         self.fill_keys: set[tuple[str, str]] = set()
         self.fills: list[Fill] = []
         self._cancel_reasons: dict[str, str] = {}  # why we asked, shown when the venue confirms
+        # journaled but not yet handed to the venue (the journal write is awaited first): a
+        # cancel in that window cannot reach the venue, so it is kept here and honoured
+        # before sending, instead of asking a venue that has never heard of the order
+        self._unsent: dict[str, str | None] = {}  # client id -> cancel reason once asked
         #: holds engine-side stops; set by the engine after construction
         self.emulator: OrderEmulatorPort | None = None
         client.set_report_sink(self.on_report)
@@ -160,8 +164,15 @@ class OrderManager:
         order = self.new_order(req)
         order.apply(K.SUBMITTED, self.clock())
         self.add(order)
-        await self.journal.record_order(order, "submitted")
+        self._unsent[order.client_id] = None
+        try:
+            await self.journal.record_order(order, "submitted")
+        finally:
+            canceled = self._unsent.pop(order.client_id, None)
         self._publish(order, K.SUBMITTED)
+        if canceled is not None:
+            self._apply(order, K.CANCELED, reason=canceled)
+            return order
         caps = self.client.capabilities
         needs_emulation = order.type.has_trigger and (
             emulate
@@ -197,6 +208,9 @@ class OrderManager:
         order = self._get(client_id)
         if not order.is_working:
             raise ValidationError("order", f"is {order.status.value}; only working orders cancel")
+        if client_id in self._unsent:
+            self._unsent[client_id] = reason or "canceled before it was sent"
+            return
         if is_emulated(order):
             if self.emulator is not None:
                 self.emulator.release(order.client_id)

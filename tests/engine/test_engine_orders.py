@@ -233,3 +233,23 @@ async def test_restart_catches_an_order_up_to_its_journaled_fills(data_dir: Path
     assert any("caught up" in f for f in findings)
     assert h2.engine.portfolio.position_qty("ETH/USD") == Decimal(2)  # not counted twice
     await h2.close()
+
+
+async def test_a_cancel_while_the_order_is_being_journaled_never_reaches_the_venue(
+    h: Harness,
+) -> None:
+    """The order is written to the journal before it is sent; a cancel that lands in that
+    window (a bot stopping, cancel-all) must not ask a venue that has never heard of the
+    order, conclude it was rejected, and then send it anyway."""
+    placing = asyncio.create_task(h.engine.place_order(market("BTC/USD", OrderSide.BUY, "1")))
+    await asyncio.sleep(0)  # place_order now waits for the journal
+    (pending,) = h.engine.oms.working("BTC/USD")
+    assert pending.status is OrderStatus.SUBMITTED
+    assert await h.engine.cancel_all() == 1
+    order = await placing
+    await h.settle()
+    assert order is pending and order.status is OrderStatus.CANCELED
+    assert h.engine.portfolio.position_qty("BTC/USD") == 0
+    assert await h.venue.open_orders() == [] and h.venue.reserved("USD") == 0
+    history = [r[0] for r in db_rows(h.data_dir, "select status from order_events order by id")]
+    assert history == ["submitted", "canceled"]
