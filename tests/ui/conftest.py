@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import Callable, Mapping
 
 import pytest
+import pytestqt.plugin
 import qasync
 from PySide6.QtWidgets import QApplication
 
@@ -19,10 +20,46 @@ def _app() -> QApplication:
     return app
 
 
+_loops: list[qasync.QEventLoop] = []  # the current test's loop
+
+
+def _new_loop() -> qasync.QEventLoop:
+    loop = qasync.QEventLoop(_app())
+    _loops[:] = [loop]
+    return loop
+
+
 def pytest_asyncio_loop_factories(
     config: pytest.Config, item: pytest.Item
 ) -> Mapping[str, Callable[[], asyncio.AbstractEventLoop]]:
-    return {"qasync": lambda: qasync.QEventLoop(_app())}
+    return {"qasync": _new_loop}
+
+
+def _process_events_as_the_app_would() -> None:
+    """pytest-qt processes Qt events between a test's phases, when pytest-asyncio has
+    stopped the loop (between fixture setup and the test, and at teardown). qasync runs
+    asyncio callbacks from Qt timer events, so a task an async fixture started (the demo
+    feed, a bot's sampler) would take a step with no running loop, die with "no running
+    event loop", and the test would then wait for prices that never come. In the app the
+    loop never stops; here it is marked running for the length of those event passes."""
+    loop = _loops[0] if _loops else None
+    idle = (
+        loop is not None
+        and not loop.is_closed()
+        and not loop.is_running()
+        and asyncio.events._get_running_loop() is None
+    )
+    if idle:
+        asyncio.events._set_running_loop(loop)
+    try:
+        _pytestqt_process_events()
+    finally:
+        if idle:
+            asyncio.events._set_running_loop(None)
+
+
+_pytestqt_process_events = pytestqt.plugin._process_events
+pytestqt.plugin._process_events = _process_events_as_the_app_would
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,6 @@ pause, stop, export its trades, edit it."""
 
 from __future__ import annotations
 
-import asyncio
 import csv
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -29,12 +28,15 @@ async def bots_ctx(data_dir: Path) -> AsyncIterator[UiContext]:
     session = await PaperSession.open(settings, strategies=resolve)
     session.bots.sample_interval_s = 0.05
     bridge = EngineBridge(session.engine.bus, session.engine.portfolio, interval_ms=20)
-    feed = session.engine.tasks.spawn(session.market.run(), "demo-feed", service=True)
     yield UiContext(session.engine, session.market, bridge, settings, bots=session.bots)
-    feed.cancel()
-    await asyncio.gather(feed, return_exceptions=True)
     bridge.close()
-    await session.close()
+    await session.close()  # cancels the feed with every other engine task
+
+
+def start_feed(ctx: UiContext) -> None:
+    """Prices start flowing from inside the test, while its loop runs: a feed started in
+    the fixture would sit through pytest-qt's event pass between setup and the test."""
+    ctx.engine.tasks.spawn(ctx.data.run(), "demo-feed", service=True)
 
 
 def spin(dialog: object, name: str) -> QSpinBox:
@@ -46,6 +48,7 @@ def spin(dialog: object, name: str) -> QSpinBox:
 
 
 async def test_create_start_watch_stop(bots_ctx: UiContext, qtbot: QtBot, tmp_path: Path) -> None:
+    start_feed(bots_ctx)
     manager = bots_ctx.bots
     assert manager is not None
     panel = BotsPanel(bots_ctx, strategies=ALL, interval_ms=50)
@@ -128,6 +131,7 @@ async def test_create_start_watch_stop(bots_ctx: UiContext, qtbot: QtBot, tmp_pa
 
 
 async def test_an_errored_bot_shows_its_error(bots_ctx: UiContext, qtbot: QtBot) -> None:
+    start_feed(bots_ctx)
     manager = bots_ctx.bots
     assert manager is not None
     panel = BotsPanel(bots_ctx, strategies=ALL, interval_ms=50)
