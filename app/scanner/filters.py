@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import operator
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -61,9 +62,10 @@ _TOKEN = re.compile(
 
 
 # --- the compiled tree --------------------------------------------------------------------
-class Node:
+class Node(ABC):
+    @abstractmethod
     def eval(self, row: ScanRow) -> Truth:
-        raise NotImplementedError
+        """True, False, or None when the row lacks a value the node reads."""
 
 
 @dataclass(frozen=True, slots=True)

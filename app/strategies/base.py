@@ -20,6 +20,7 @@ Lifecycle: ``on_start`` → (warm-up bars, during which intents are ignored) →
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
@@ -110,7 +111,7 @@ class StrategyContext(Protocol):
         ...
 
 
-class Strategy:
+class Strategy(ABC):
     """Base class. Subclasses set ``id``, ``name``, ``summary`` (one paragraph: idea,
     entries, exits, parameters), ``params``, and implement ``on_bar``."""
 
@@ -129,7 +130,7 @@ class Strategy:
         self.bars_seen = 0
 
     # --- declaration ----------------------------------------------------------------------
-    @classmethod
+    @classmethod  # noqa: B027 - optional hook: no cross-parameter rule by default
     def check_params(cls, values: Mapping[str, ParamValue]) -> None:
         """Rules across parameters (e.g. fast < slow); raise ValidationError naming one."""
 
@@ -150,19 +151,20 @@ class Strategy:
         return max((ind.warmup for ind in self.indicators), default=0)
 
     # --- lifecycle hooks ------------------------------------------------------------------
-    def on_start(self) -> None:
+    def on_start(self) -> None:  # noqa: B027 - optional hook
         """Declare indicators and state. Called once, before any bar."""
 
+    @abstractmethod
     def on_bar(self, bar: Candle) -> None:
-        raise NotImplementedError(f"{type(self).__name__} must implement on_bar")
+        """One closed bar: read indicators and state, maybe submit intents."""
 
-    def on_tick(self, price: float, size: float, ts: int) -> None:
+    def on_tick(self, price: float, size: float, ts: int) -> None:  # noqa: B027 - optional hook
         """Every trade print (live and paper only; the backtester runs on bars)."""
 
-    def on_fill(self, fill: StrategyFill) -> None:
+    def on_fill(self, fill: StrategyFill) -> None:  # noqa: B027 - optional hook
         """One of this strategy's orders filled (partly)."""
 
-    def on_stop(self) -> None:
+    def on_stop(self) -> None:  # noqa: B027 - optional hook
         """The bot is stopping: release anything held. Orders are the runtime's business."""
 
     def feed(self, bar: Candle) -> None:

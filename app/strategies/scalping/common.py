@@ -11,6 +11,7 @@ stop and never acts while an order is pending or an indicator is still warming u
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from typing import ClassVar
 
 from app.engine.series import Candle
@@ -66,17 +67,17 @@ class ScalpStrategy(Strategy):
     def setup(self) -> None:
         """Register indicators and initialise private state."""
 
+    @abstractmethod
     def observe(self, bar: Candle) -> bool:
         """Read indicators, update memory; False while any indicator read is None."""
-        raise NotImplementedError
 
+    @abstractmethod
     def entry(self, bar: Candle) -> str | None:
         """While flat: the tag of an entry on this bar, or None."""
-        raise NotImplementedError
 
+    @abstractmethod
     def exit_reason(self, bar: Candle) -> str | None:
         """While long: the tag of an exit on this bar, or None."""
-        raise NotImplementedError
 
     def on_flat(self) -> None:
         """Forget per-position state (trailing levels and the like)."""
