@@ -200,6 +200,25 @@ class RollingExtreme:
         return self.sign * dq[0][1]
 
 
+class RollingRange:
+    """Highest high and lowest low of the last ``n`` bars; ``push`` answers None until
+    ``n`` bars have been seen (the channel behind Stochastic, %R and Donchian)."""
+
+    __slots__ = ("hi", "lo", "n", "seen")
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.hi = RollingExtreme(n, maximum=True)
+        self.lo = RollingExtreme(n, maximum=False)
+        self.seen = 0
+
+    def push(self, high: float, low: float) -> tuple[float, float] | None:
+        hh = self.hi.push(high)
+        ll = self.lo.push(low)
+        self.seen += 1
+        return None if self.seen < self.n else (hh, ll)
+
+
 class ExpSmoother:
     """y = decay*y + alpha*x, seeded with the simple mean of the first ``period`` inputs
     (the TA-Lib / Wilder convention). alpha=2/(n+1) is an EMA, alpha=1/n Wilder's RMA."""

@@ -14,7 +14,7 @@ from app.strategies.indicators.base import (
     ExpSmoother,
     Indicator,
     MACDValue,
-    RollingExtreme,
+    RollingRange,
     RollingSum,
     ScalarIndicator,
     StochValue,
@@ -38,6 +38,19 @@ def _rsi_array(gain: FloatArray, loss: FloatArray) -> FloatArray:
         rsi = 100.0 - 100.0 / (1.0 + gain / loss)
     flat = loss == 0.0
     return np.where(flat, np.where(gain == 0.0, 50.0, 100.0), rsi)
+
+
+def _smooth_k_d(k_win: RollingSum, d_win: RollingSum, raw: float) -> StochValue | None:
+    """%K = SMA of the raw stochastic over ``k_win``, %D = SMA of %K over ``d_win``; None
+    until both windows are full."""
+    k_win.push(raw)
+    if not k_win.full:
+        return None
+    k = k_win.total / k_win.n
+    d_win.push(k)
+    if not d_win.full:
+        return None
+    return StochValue(k, d_win.total / d_win.n)
 
 
 def _stoch_pct(x: float, lo: float, hi: float) -> float:
@@ -173,33 +186,23 @@ class Stochastic(Indicator[StochValue]):
         return {"k_period": self.k_period, "d_period": self.d_period, "smooth": self.smooth}
 
     def reset(self) -> None:
-        self._hi = RollingExtreme(self.k_period, maximum=True)
-        self._lo = RollingExtreme(self.k_period, maximum=False)
+        self._range = RollingRange(self.k_period)
         self._k = RollingSum(self.smooth)
         self._d = RollingSum(self.d_period)
-        self._n = 0
         self.value = None
 
     def _pack(self, row: Sequence[float]) -> StochValue:
         return StochValue(*row)
 
     def update(self, high: float, low: float, close: float) -> StochValue | None:
-        hh = self._hi.push(high)
-        ll = self._lo.push(low)
-        self._n += 1
-        if self._n < self.k_period:
+        channel = self._range.push(high, low)
+        if channel is None:
             return None
-        k_win = self._k
-        k_win.push(_stoch_pct(close, ll, hh))
-        if not k_win.full:
-            return None
-        k = k_win.total / self.smooth
-        d_win = self._d
-        d_win.push(k)
-        if not d_win.full:
-            return None
-        self.value = StochValue(k, d_win.total / self.d_period)
-        return self.value
+        hh, ll = channel
+        value = _smooth_k_d(self._k, self._d, _stoch_pct(close, ll, hh))
+        if value is not None:
+            self.value = value
+        return value
 
     def update_candle(self, c: Candle) -> StochValue | None:
         return self.update(c.high, c.low, c.close)
@@ -237,9 +240,7 @@ class StochRSI(Indicator[StochValue]):
 
     def reset(self) -> None:
         self._rsi = RSI(self.rsi_period)
-        self._hi = RollingExtreme(self.stoch_period, maximum=True)
-        self._lo = RollingExtreme(self.stoch_period, maximum=False)
-        self._n = 0
+        self._range = RollingRange(self.stoch_period)
         self._k = RollingSum(self.k)
         self._d = RollingSum(self.d)
         self.value = None
@@ -251,22 +252,14 @@ class StochRSI(Indicator[StochValue]):
         r = self._rsi.update(close)
         if r is None:
             return None
-        hh = self._hi.push(r)
-        ll = self._lo.push(r)
-        self._n += 1
-        if self._n < self.stoch_period:
+        channel = self._range.push(r, r)
+        if channel is None:
             return None
-        k_win = self._k
-        k_win.push(_stoch_pct(r, ll, hh))
-        if not k_win.full:
-            return None
-        k = k_win.total / self.k
-        d_win = self._d
-        d_win.push(k)
-        if not d_win.full:
-            return None
-        self.value = StochValue(k, d_win.total / self.d)
-        return self.value
+        hh, ll = channel
+        value = _smooth_k_d(self._k, self._d, _stoch_pct(r, ll, hh))
+        if value is not None:
+            self.value = value
+        return value
 
     def update_candle(self, c: Candle) -> StochValue | None:
         return self.update(c.close)
@@ -345,17 +338,14 @@ class WilliamsR(ScalarIndicator):
         return {"period": self.period}
 
     def reset(self) -> None:
-        self._hi = RollingExtreme(self.period, maximum=True)
-        self._lo = RollingExtreme(self.period, maximum=False)
-        self._n = 0
+        self._range = RollingRange(self.period)
         self.value = None
 
     def update(self, high: float, low: float, close: float) -> float | None:
-        hh = self._hi.push(high)
-        ll = self._lo.push(low)
-        self._n += 1
-        if self._n < self.period:
+        channel = self._range.push(high, low)
+        if channel is None:
             return None
+        hh, ll = channel
         rng = hh - ll
         # clamped: (hh - close) / rng can round a hair past 1 when the close is the low
         self.value = -50.0 if rng == 0.0 else min(0.0, max(-100.0, -100.0 * (hh - close) / rng))

@@ -13,7 +13,7 @@ from app.strategies.indicators.base import (
     Bands,
     ExpSmoother,
     Indicator,
-    RollingExtreme,
+    RollingRange,
     ScalarIndicator,
     check_period,
     check_positive,
@@ -186,20 +186,17 @@ class Donchian(Indicator[Bands]):
         return {"period": self.period}
 
     def reset(self) -> None:
-        self._hi = RollingExtreme(self.period, maximum=True)
-        self._lo = RollingExtreme(self.period, maximum=False)
-        self._n = 0
+        self._range = RollingRange(self.period)
         self.value = None
 
     def _pack(self, row: Sequence[float]) -> Bands:
         return Bands(*row)
 
     def update(self, high: float, low: float) -> Bands | None:
-        hh = self._hi.push(high)
-        ll = self._lo.push(low)
-        self._n += 1
-        if self._n < self.period:
+        channel = self._range.push(high, low)
+        if channel is None:
             return None
+        hh, ll = channel
         self.value = Bands(hh, (hh + ll) / 2.0, ll)
         return self.value
 
