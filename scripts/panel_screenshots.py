@@ -37,7 +37,15 @@ async def shoot(data_dir: Path) -> None:
     lag = LoopLagMonitor()
     engine.tasks.spawn(lag.run(), "loop-lag", service=True)
     bridge = EngineBridge(engine.bus, engine.portfolio)
-    ctx = UiContext(engine, session.market, bridge, settings, bots=session.bots, news=session.news)
+    ctx = UiContext(
+        engine,
+        session.market,
+        bridge,
+        settings,
+        bots=session.bots,
+        news=session.news,
+        candle_file=session.market.source_file,
+    )
     panels = create_panels(ctx)
     window = MainWindow(ctx, panels.specs(), lag, actions=panels.actions())
     window.panels = panels

@@ -116,7 +116,8 @@ def add_parsers(sub: Any) -> None:
     wf.add_argument("--report", type=Path, metavar="FILE.html|.json", help="save a report")
 
 
-def _prepare(args: argparse.Namespace) -> tuple[Any, Any, dict[str, str], dict[str, str]]:
+def _prepare(args: argparse.Namespace) -> tuple[Any, Any, dict[str, Any]]:
+    """The run's config and bars, and the search options optimise and walk-forward share."""
     from app.backtest.config import BacktestConfig
     from app.backtest.data import load_bars_csv
     from app.backtest.param_space import parse_range_args
@@ -132,7 +133,15 @@ def _prepare(args: argparse.Namespace) -> tuple[Any, Any, dict[str, str], dict[s
     sizing = option("--sizing", lambda: Sizing.parse(mode, amount or None, "--sizing"))
     config = backtest_cli._config(args, sizing, BacktestConfig)
     series = option(f"--data {args.data}", lambda: load_bars_csv(args.data, args.symbol))
-    return config, series, ranges, fixed
+    search = {
+        "method": args.method,
+        "ranges": ranges,
+        "fixed": fixed,
+        "samples": args.samples,
+        "seed": args.seed,
+        "workers": args.workers,
+    }
+    return config, series, search
 
 
 def _check_metric(option: str, name: str, strategy_id: str) -> None:
@@ -182,7 +191,7 @@ def run_optimize(args: argparse.Namespace) -> int:
     from app.engine.domain.errors import ValidationError
 
     try:
-        config, series, ranges, fixed = _prepare(args)
+        config, series, search = _prepare(args)
         _check_metric("--sort", args.sort, args.strategy)
     except ValidationError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -192,12 +201,7 @@ def run_optimize(args: argparse.Namespace) -> int:
             args.strategy,
             series,
             config,
-            method=args.method,
-            ranges=ranges,
-            fixed=fixed,
-            samples=args.samples,
-            seed=args.seed,
-            workers=args.workers,
+            **search,
             progress=progress,
             cancel=token,
         )
@@ -253,7 +257,7 @@ def run_walkforward(args: argparse.Namespace) -> int:
     from app.engine.domain.errors import ValidationError
 
     try:
-        config, series, ranges, fixed = _prepare(args)
+        config, series, search = _prepare(args)
         _check_metric("--metric", args.metric, args.strategy)
         if args.report is not None:
             suffix = args.report.suffix.lower()
@@ -275,12 +279,7 @@ def run_walkforward(args: argparse.Namespace) -> int:
             anchored=args.anchored,
             metric=args.metric,
             descending=not args.ascending,
-            method=args.method,
-            ranges=ranges,
-            fixed=fixed,
-            samples=args.samples,
-            seed=args.seed,
-            workers=args.workers,
+            **search,
             progress=progress,
             cancel=token,
         )

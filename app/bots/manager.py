@@ -215,22 +215,24 @@ class BotManager:
         return bot
 
     def pause(self, bot_id: str) -> Bot:
-        bot = self.get(bot_id)
-        if bot.state is not BotState.RUNNING or bot.runner is None:
-            raise ValidationError("state", f"only a running bot can pause (it is {bot.state})")
-        bot.runner.paused = True
-        bot.state = BotState.PAUSED
-        bot.log.write("paused: indicators keep updating, new orders are dropped")
-        self._save(bot)
-        return bot
+        return self._set_paused(bot_id, True)
 
     def resume(self, bot_id: str) -> Bot:
+        return self._set_paused(bot_id, False)
+
+    def _set_paused(self, bot_id: str, paused: bool) -> Bot:
         bot = self.get(bot_id)
-        if bot.state is not BotState.PAUSED or bot.runner is None:
-            raise ValidationError("state", f"only a paused bot can resume (it is {bot.state})")
-        bot.runner.paused = False
-        bot.state = BotState.RUNNING
-        bot.log.write("resumed")
+        before, after = (
+            (BotState.RUNNING, BotState.PAUSED) if paused else (BotState.PAUSED, BotState.RUNNING)
+        )
+        if bot.state is not before or bot.runner is None:
+            verb = "pause" if paused else "resume"
+            raise ValidationError("state", f"only a {before} bot can {verb} (it is {bot.state})")
+        bot.runner.paused = paused
+        bot.state = after
+        bot.log.write(
+            "paused: indicators keep updating, new orders are dropped" if paused else "resumed"
+        )
         self._save(bot)
         return bot
 

@@ -9,8 +9,9 @@ DataClient port). They never import a broker.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from app.bots.manager import BotManager
@@ -29,6 +30,8 @@ class UiContext:
     settings: Settings
     bots: BotManager | None = None  # the bot manager, when the session runs bots
     news: NewsService | None = None  # the news feeds behind the news-aware bots
+    # symbol -> its candle file on the real clock (the demo's bundled candles), for backtests
+    candle_file: Callable[[str], Path | None] | None = None
 
     def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
         """Run an engine call from a button: the task is owned and its failure logged."""

@@ -79,7 +79,9 @@ async def ui_ctx(data_dir):  # type: ignore[no-untyped-def]
     session = await PaperSession.open(settings)
     bridge = EngineBridge(session.engine.bus, session.engine.portfolio, interval_ms=20)
     feed = session.engine.tasks.spawn(session.market.run(), "demo-feed", service=True)
-    ctx = UiContext(session.engine, session.market, bridge, settings)
+    ctx = UiContext(
+        session.engine, session.market, bridge, settings, candle_file=session.market.source_file
+    )
     yield ctx
     feed.cancel()
     await asyncio.gather(feed, return_exceptions=True)

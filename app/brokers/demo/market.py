@@ -48,6 +48,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from operator import itemgetter
+from pathlib import Path
 
 import numpy as np
 
@@ -56,6 +57,7 @@ from app.engine.domain.instruments import Instrument
 from app.engine.domain.market import Bar, QuoteTick, Timeframe, TradeTick
 from app.engine.ports import MarketSink
 
+from .candles import demo_resource
 from .catalog import DemoSymbol, load_catalog
 from .feed import DecimalSteps, MarketEvent, SymbolFeed
 from .ticks import MIN_TICKS_PER_BAR
@@ -323,6 +325,15 @@ class DemoMarket:
     def last_quote(self, symbol: str) -> QuoteTick:
         """The best bid/ask, on the same terms as ``last_trade``."""
         return self._latest(symbol)[1]
+
+    def source_file(self, symbol: str) -> Path | None:
+        """The bundled candle file behind ``symbol``, on its real clock (the feed replays
+        each of its bars as one minute): what a backtest of the symbol should run on."""
+        spec = self._specs.get(symbol)
+        if spec is None:
+            return None
+        path = Path(str(demo_resource(spec.file)))
+        return path if path.is_file() else None
 
     # --- internals ------------------------------------------------------------------------
     def _spec(self, symbol: str) -> DemoSymbol:

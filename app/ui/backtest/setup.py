@@ -7,8 +7,6 @@ port) or a CSV file (parsed later, in the worker). ``ConfigForm`` edits a ``Back
 
 from __future__ import annotations
 
-import json
-from importlib import resources
 from pathlib import Path
 
 from PySide6.QtWidgets import (
@@ -107,7 +105,7 @@ class DataPicker(QWidget):
                 raise ValidationError("data", "choose a CSV file")
             return None, str(self.csv_path), ""
         symbol = str(self.symbol_box.currentData())
-        bundled = bundled_candles(symbol)
+        bundled = self.ctx.candle_file(symbol) if self.ctx.candle_file else None
         if bundled is not None:
             # the real candles behind the demo symbol, on their real clock: the demo feed
             # replays each source bar as one minute, which would annualise hours as minutes
@@ -117,20 +115,6 @@ class DataPicker(QWidget):
         if not bars:
             raise ValidationError("data", f"no history for {symbol}")
         return BarSeries.from_bars(bars), None, symbol
-
-
-def bundled_candles(symbol: str) -> Path | None:
-    """The bundled real candle file of a demo symbol (resources/demo/symbols.json), if any."""
-    folder = resources.files("resources") / "demo"
-    try:
-        catalog = json.loads((folder / "symbols.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    for entry in catalog.get("symbols", []):
-        if entry.get("symbol") == symbol and isinstance(entry.get("file"), str):
-            path = Path(str(folder / entry["file"]))
-            return path if path.is_file() else None
-    return None
 
 
 class ConfigForm(QWidget):
