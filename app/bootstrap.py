@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.bots.config import StrategyResolver
 from app.bots.manager import BotManager
@@ -32,6 +33,10 @@ from app.engine.store import Journal
 from app.engine.trade_export import write_trades_csv
 from app.news.service import NewsService
 from app.settings import Settings
+
+if TYPE_CHECKING:  # Qt loads only once a window is wanted
+    from app.ui.bridge import EngineBridge
+    from app.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 PAPER_VENUE = "paper"
@@ -235,19 +240,14 @@ def _set_app_icon() -> None:
         QGuiApplication.setWindowIcon(QIcon(str(icon)))
 
 
-async def _run_gui(
-    settings: Settings, smoke_test: float | None, screenshot: Path | None, started: float
-) -> int:
+def build_window(session: PaperSession) -> tuple[MainWindow, EngineBridge]:
+    """The main window on ``session``: its bridge, context, panels and loop-lag monitor.
+    Not shown yet; the caller starts the feed once it is."""
     from app.ui.bridge import EngineBridge
     from app.ui.context import UiContext
     from app.ui.main_window import MainWindow
     from app.ui.panels import create_panels
 
-    # the log panel shows the engine's own record: orders, fills, state changes
-    logging.getLogger("app").setLevel(logging.INFO)
-    # the window's widgets are start-up objects too: the collector is tuned once they exist,
-    # and after the first paint, so its one full collection does not delay the window
-    session = await PaperSession.open(settings, tune=False)
     engine = session.engine
     lag = LoopLagMonitor()
     engine.tasks.spawn(lag.run(), "loop-lag", service=True)
@@ -256,7 +256,7 @@ async def _run_gui(
         engine,
         session.market,
         bridge,
-        settings,
+        session.settings,
         bots=session.bots,
         news=session.news,
         candle_file=session.market.source_file,
@@ -264,6 +264,19 @@ async def _run_gui(
     panels = create_panels(ctx)
     window = MainWindow(ctx, panels.specs(), lag, actions=panels.actions())
     window.panels = panels  # keeps the notifier (a QObject without a parent) alive
+    return window, bridge
+
+
+async def _run_gui(
+    settings: Settings, smoke_test: float | None, screenshot: Path | None, started: float
+) -> int:
+    # the log panel shows the engine's own record: orders, fills, state changes
+    logging.getLogger("app").setLevel(logging.INFO)
+    # the window's widgets are start-up objects too: the collector is tuned once they exist,
+    # and after the first paint, so its one full collection does not delay the window
+    session = await PaperSession.open(settings, tune=False)
+    engine = session.engine
+    window, bridge = build_window(session)
     closed = asyncio.Event()
     window.closed.connect(closed.set)
     window.show()

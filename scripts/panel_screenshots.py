@@ -23,32 +23,14 @@ sys.path.insert(0, str(ROOT))  # run as a plain script from any folder
 async def shoot(data_dir: Path) -> None:
     from PySide6.QtWidgets import QDockWidget
 
-    from app.bootstrap import PaperSession
-    from app.engine.loop_monitor import LoopLagMonitor
+    from app.bootstrap import PaperSession, build_window
     from app.settings import Settings
-    from app.ui.bridge import EngineBridge
-    from app.ui.context import UiContext
-    from app.ui.main_window import MainWindow
-    from app.ui.panels import create_panels
 
     settings = Settings(data_dir, demo_speed=120.0, ticks_per_second=8.0)
     session = await PaperSession.open(settings)
     engine = session.engine
-    lag = LoopLagMonitor()
-    engine.tasks.spawn(lag.run(), "loop-lag", service=True)
-    bridge = EngineBridge(engine.bus, engine.portfolio)
-    ctx = UiContext(
-        engine,
-        session.market,
-        bridge,
-        settings,
-        bots=session.bots,
-        news=session.news,
-        candle_file=session.market.source_file,
-    )
-    panels = create_panels(ctx)
-    window = MainWindow(ctx, panels.specs(), lag, actions=panels.actions())
-    window.panels = panels
+    window, bridge = build_window(session)
+    panels = window.panels
     window.resize(1900, 1000)
     window.show()
     engine.tasks.spawn(session.market.run(), "demo-feed", service=True)
