@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from app import __version__
+from app import __version__, redaction
+from app.accounts import cli as accounts_cli  # argument declarations only: light
 from app.backtest import cli as backtest_cli  # argument declarations only: light
 from app.backtest import opt_cli
 from app.engine.domain.errors import ValidationError
@@ -26,11 +27,15 @@ from app.reports import cli as reports_cli
 EXIT_INPUT = 2
 EXIT_STORE = 3
 EXIT_NO_KEYCHAIN = 4
+EXIT_VENUE = 5  # the venue refused or could not be reached (key, network, ban)
 
 EPILOG = f"""\
 commands:
-  (none)        open the Tradedesk window: a paper account on the offline demo market
+  (none)        open the Tradedesk window on the active account (first start: paper
+                trading on Binance's live data if it answers, else the offline demo market)
   demo          a headless session for a fixed time: paper account on the demo market
+  session       a headless session for a fixed time on an account (the active one)
+  accounts      trading accounts: list, add (keys as JSON on stdin), remove, use, show
   export trades write fills to CSV; columns: {", ".join(COLUMNS)}
   keychain-info which OS keychain would hold API keys (exit 4 if no secure one)
   backtest      run a strategy over historical bars from a CSV file (exit 130 if cancelled)
@@ -139,6 +144,32 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --demo-orders: seconds between the flow's orders after the showcase",
     )
 
+    session = sub.add_parser(
+        "session",
+        help="headless session on an account (Tools → Accounts…; the active one by default)",
+        description="Open an account's session without a window: reconcile with its venue, "
+        "stream its market data and print balances, positions, equity and P&L as it goes.",
+    )
+    session.add_argument(
+        "--seconds", type=_positive_float, required=True, help="how long to run (wall seconds)"
+    )
+    session.add_argument("--account", default=None, help="account id (see `accounts list`)")
+    session.add_argument(
+        "--demo-orders",
+        action="store_true",
+        help="place a steady flow of small real orders through the risk gate",
+    )
+    session.add_argument(
+        "--interval", type=_positive_float, default=1.0, help="seconds between summaries"
+    )
+    session.add_argument(
+        "--order-interval",
+        type=_positive_float,
+        default=2.0,
+        help="with --demo-orders: seconds between orders",
+    )
+
+    accounts_cli.add_parser(sub)
     sub.add_parser(
         "keychain-info",
         help="which OS keychain Tradedesk would keep secrets in (exit 4 if none is secure)",
@@ -175,6 +206,11 @@ def main(argv: Sequence[str], launched: float | None = None) -> int:
         level=getattr(logging, args.log_level),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # stderr shows what --log-level asks for; the window's log panel may show more (the app's
+    # INFO: orders, fills) without every fill also being formatted and written to stderr
+    for handler in logging.getLogger().handlers:
+        handler.setLevel(getattr(logging, args.log_level))
+    redaction.install()  # before any credential can be read: see app/redaction.py
     # ccxt logs API key headers at DEBUG: keep it quiet whatever the app level is
     logging.getLogger("ccxt").setLevel(max(logging.INFO, getattr(logging, args.log_level)))
 
@@ -189,6 +225,8 @@ def main(argv: Sequence[str], launched: float | None = None) -> int:
 
     import app.bootstrap as bootstrap  # heavy imports only once the arguments are known
     from app.engine.store.errors import StoreError
+    from app.engine.venue_errors import VenueError
+    from app.keychain import KeychainUnavailable
 
     try:
         settings = bootstrap.load_settings(args.data_dir)
@@ -201,6 +239,8 @@ def main(argv: Sequence[str], launched: float | None = None) -> int:
                 source=args.source,
                 symbol=args.symbol,
             )
+        if args.command == "accounts":
+            return accounts_cli.run(args, settings, bootstrap.venue_ops(settings))
         if args.command == "report":
             return reports_cli.run(args, settings.data_dir, settings.currency)
         if args.command is None:
@@ -210,6 +250,17 @@ def main(argv: Sequence[str], launched: float | None = None) -> int:
                 settings, smoke_test=args.smoke_test, screenshot=args.screenshot, launched=launched
             )
         seconds = args.seconds
+        if args.command == "session":
+            return asyncio.run(
+                bootstrap.run_account_session(
+                    settings,
+                    seconds=seconds,
+                    account_id=args.account,
+                    demo_orders=args.demo_orders,
+                    interval=args.interval,
+                    order_interval=args.order_interval,
+                )
+            )
         return asyncio.run(
             bootstrap.run_demo_session(
                 settings,
@@ -226,6 +277,12 @@ def main(argv: Sequence[str], launched: float | None = None) -> int:
     except StoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_STORE
+    except KeychainUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_NO_KEYCHAIN
+    except VenueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_VENUE
     except KeyboardInterrupt:
         return 130
 

@@ -141,6 +141,10 @@ class DemoOrderFlow:
             await self.engine.place_order(req)
 
     async def run(self) -> None:
+        # a venue's first prices arrive after the session opens: orders need a reference
+        prices = self.engine.portfolio.last_prices
+        while any(s not in prices for s in self.engine.instruments):  # noqa: ASYNC110
+            await asyncio.sleep(0.05)  # polled: the portfolio signals no "all priced" event
         await self.showcase()
         while True:
             await asyncio.sleep(self.interval)

@@ -11,7 +11,7 @@ import json
 import math
 import os
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -42,6 +42,12 @@ class Settings:
     # RSS/Atom feeds whose headlines give the news-driven bots their sentiment
     news_feeds: tuple[str, ...] = ()
     news_poll_s: float = 300.0
+    # exchange id -> ccxt ``urls`` overrides (a local emulator or a corporate proxy); empty for
+    # the venues' own addresses
+    venue_urls: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # on a first start, look for a reachable venue and default to paper trading on its data
+    live_data_probe: bool = True
+    live_data_venue: str = "binance"
 
     @classmethod
     def load(cls, data_dir: Path | None = None) -> Settings:
@@ -139,6 +145,33 @@ def _feeds(name: str, value: object) -> tuple[str, ...]:
     return validate_feeds(value, name)
 
 
+def _venue_urls(name: str, value: object) -> dict[str, dict[str, Any]]:
+    if not isinstance(value, Mapping):
+        raise ValidationError(name, "must map an exchange id to its URL overrides", value)
+    out: dict[str, dict[str, Any]] = {}
+    for venue, urls in value.items():
+        if not isinstance(venue, str) or not venue.replace("_", "").isalnum():
+            raise ValidationError(f"{name}.{venue}", "must be an exchange id such as binance")
+        if not isinstance(urls, Mapping) or not _all_urls(urls):
+            raise ValidationError(
+                f"{name}.{venue}", "must map URL names to http(s)/ws(s) addresses", urls
+            )
+        out[venue] = dict(urls)
+    return out
+
+
+def _all_urls(value: object) -> bool:
+    if isinstance(value, Mapping):
+        return all(isinstance(k, str) and _all_urls(v) for k, v in value.items())
+    return isinstance(value, str) and value.startswith(("http://", "https://", "ws://", "wss://"))
+
+
+def _venue_id(name: str, value: object) -> str:
+    if not isinstance(value, str) or not value.isalnum() or value.lower() != value:
+        raise ValidationError(name, "must be a ccxt exchange id such as binance", value)
+    return value
+
+
 def _poll_seconds(name: str, value: object) -> float:
     seconds = _positive_float(name, value)
     if seconds < 30:
@@ -156,4 +189,7 @@ _PARSERS: dict[str, Any] = {
     "confirm_orders": _bool,
     "news_feeds": _feeds,
     "news_poll_s": _poll_seconds,
+    "venue_urls": _venue_urls,
+    "live_data_probe": _bool,
+    "live_data_venue": _venue_id,
 }

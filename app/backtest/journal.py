@@ -58,6 +58,12 @@ class MemoryJournal:
         self.fills.append(fill)
         return _DONE
 
+    def note_order(self, order: Order, detail: str) -> None:
+        self.order_events += 1
+
+    def note_fill(self, fill: Fill) -> None:
+        self.fills.append(fill)
+
     def append_ledger(
         self, ts_ns: int, asset: str, amount: Decimal, kind: str, note: str = ""
     ) -> _Done:

@@ -57,6 +57,13 @@ NO_LIMITS = RiskLimits(
 )
 YEAR_S = 365 * 86_400
 PROTECTIVE = ("stop_loss", "take_profit")
+# enum members as module constants: on Python 3.11 ``OrderSide.BUY`` goes through
+# ``EnumType.__getattr__``'s slow lookup hook every time, and these run for every order
+_BUY = OrderSide.BUY
+_SELL = OrderSide.SELL
+_MARKET = OrderType.MARKET
+_LIMIT = OrderType.LIMIT
+_GTC = TimeInForce.GTC
 
 
 def tick_for(series: BarSeries) -> Decimal:
@@ -217,7 +224,7 @@ class SimSession:
                 req = self._request(intent, ref)
                 if req is not None:
                     order = await self.engine.place_order(req)
-                    if req.type is OrderType.LIMIT and order.is_working:
+                    if req.type is _LIMIT and order.is_working:
                         self.expiring[order.client_id] = limit_until
             except ValidationError as exc:  # RiskDenied included: the intent is skipped
                 self.refused += 1
@@ -228,16 +235,16 @@ class SimSession:
     def _request(self, intent: OrderIntent, ref: Decimal) -> OrderRequest | None:
         inst = self.instrument
         held = self.trips.position
-        reduces = held != 0 and (held > 0) != (intent.side is OrderSide.BUY)
+        reduces = held != 0 and (held > 0) != (intent.side is _BUY)
         limit = None if intent.limit is None else inst.make_price(dec(intent.limit), "limit")
-        otype = OrderType.MARKET if limit is None else OrderType.LIMIT
+        otype = _MARKET if limit is None else _LIMIT
         if intent.close or reduces:
             if held == 0:
                 return None  # close when flat: nothing to do
             qty = abs(held) if intent.qty is None else min(abs(held), self._qty(intent.qty))
             if qty <= 0:
                 return None
-            side = OrderSide.SELL if held > 0 else OrderSide.BUY
+            side = _SELL if held > 0 else _BUY
             return OrderRequest(
                 self.symbol,
                 side,
@@ -248,7 +255,7 @@ class SimSession:
                 source=SOURCE,
                 role="close",
             )
-        if intent.side is OrderSide.SELL:
+        if intent.side is _SELL:
             self.note("sell intent while flat ignored: the backtest account is spot (no shorts)")
             return None
         fill_ref = limit if limit is not None else ref
@@ -261,11 +268,11 @@ class SimSession:
             return None
         return OrderRequest(
             self.symbol,
-            OrderSide.BUY,
+            _BUY,
             otype,
             qty,
             limit,
-            tif=TimeInForce.GTC,
+            tif=_GTC,
             source=SOURCE,
             bracket=self._bracket(intent),
             role="entry",
@@ -276,9 +283,7 @@ class SimSession:
 
     def _size(self, intent: OrderIntent, ref: Decimal, market: bool) -> Decimal:
         cfg, inst = self.config, self.instrument
-        price = (
-            slipped_price(OrderSide.BUY, ref, cfg.slippage_bps, inst.tick_size) if market else ref
-        )
+        price = slipped_price(_BUY, ref, cfg.slippage_bps, inst.tick_size) if market else ref
         stop_distance = None
         if intent.stop_loss is not None:
             stop_distance = abs(ref - dec(intent.stop_loss))
@@ -318,10 +323,12 @@ class SimSession:
         if fill.symbol != self.symbol:
             return
         qty, price, fee = float(fill.quantity), float(fill.price), float(fill.fee)
-        buy = fill.side is OrderSide.BUY
+        side = fill.side
+        buy = side is _BUY
         order = self.engine.oms.orders.get(fill.client_id)
         role = (order.role or "") if order is not None else ""
-        record = BacktestFill(fill.ts, self.index, fill.side.value, qty, price, fee, role)
+        # ``_value_``: the member's string (``.value`` is a slower property on 3.11)
+        record = BacktestFill(fill.ts, self.index, side._value_, qty, price, fee, role)
         self.fills.append(record)
         closed_before = len(self.trips.trips)
         self.trips.add(record, fill.quantity)
@@ -334,7 +341,7 @@ class SimSession:
             # the Decimal books are exact: resync so float drift never outlives a round trip
             self.cash = float(self.engine.portfolio.balances.get(self.config.currency, ZERO))
         self.changes.append((self.index, self.cash, self.position))
-        self.new_fills.append(StrategyFill(fill.side, qty, price, fee, fill.ts, role))
+        self.new_fills.append(StrategyFill(side, qty, price, fee, fill.ts, role))
 
     def take_new_fills(self) -> list[StrategyFill]:
         out, self.new_fills = self.new_fills, []

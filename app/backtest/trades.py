@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
+from app.engine.domain.fastinit import fast_frozen_init
 from app.engine.domain.values import ZERO
 
 CSV_COLUMNS = (
@@ -35,6 +36,7 @@ CSV_COLUMNS = (
 )
 
 
+@fast_frozen_init  # one per fill of every run (see fastinit)
 @dataclass(frozen=True, slots=True)
 class BacktestFill:
     """One execution. ``index`` is the bar it happened in; ``role`` why (entry, close,

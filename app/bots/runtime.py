@@ -17,11 +17,12 @@ with ``engine.place_order`` as supervised tasks, one order in flight at a time.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import time
 import traceback
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -39,7 +40,8 @@ from app.strategies.base import OrderIntent, Sentiment, Strategy, StrategyFill
 
 logger = logging.getLogger("app.bots")
 
-HistorySource = Callable[[str, Timeframe, int], Sequence[Bar]]
+#: past bars of a symbol: the demo market answers at once, a real venue over the network
+HistorySource = Callable[[str, Timeframe, int], Sequence[Bar] | Awaitable[Sequence[Bar]]]
 SentimentSource = Callable[[str], Sentiment | None]
 WARMUP_MARGIN = 20
 MIN_RING = 500
@@ -264,7 +266,7 @@ class BotRunner:
     # --- the task ----------------------------------------------------------------------------
     async def run(self) -> None:
         try:
-            self._start()
+            await self._start()
             self.warmed.set()
             while True:
                 self._handle(await self.queue.get())
@@ -279,12 +281,12 @@ class BotRunner:
             self._unsubscribe_all()
             self.warmed.set()  # a start() waiting on a cancelled warm-up must not hang
 
-    def _start(self) -> None:
+    async def _start(self) -> None:
         bus, put = self.engine.bus, self.queue.put_nowait
         for symbol in self.config.symbols:
             self.contexts[symbol] = ctx = SymbolContext(self, symbol, self.strategy_cls)
-            # subscribe before reading history: nothing falls between the two (no await), and
-            # bars the history already holds are skipped by the aggregator
+            # subscribe before reading history: live bars that arrive while it loads wait in
+            # the queue, and bars the history already holds are skipped by the aggregator
             self._unsubscribe.append(
                 bus.subscribe(Bar, put, priority=Priority.STRATEGY, symbol=symbol)
             )
@@ -302,12 +304,12 @@ class BotRunner:
         )
         for symbol, ctx in self.contexts.items():
             need = ctx.strategy.warmup + WARMUP_MARGIN
-            bars = self._history(symbol, self.config.timeframe, need)
+            bars = await self._history(symbol, self.config.timeframe, need)
             fed = ctx.warm_up(bars)
             if self.config.timeframe is not Timeframe.M1:
                 # the bucket in progress: its minutes so far, so the first live bar is whole
                 span = self.config.timeframe.nanos // MINUTE_NS
-                for minute in self._history(symbol, Timeframe.M1, int(span)):
+                for minute in await self._history(symbol, Timeframe.M1, int(span)):
                     ctx.on_bar(minute)
             self.log.write(
                 f"{symbol}: warmed up on {fed} {ctx.timeframe} bars "
@@ -315,11 +317,12 @@ class BotRunner:
             )
         self.trading = True
 
-    def _history(self, symbol: str, timeframe: Timeframe, limit: int) -> Sequence[Bar]:
+    async def _history(self, symbol: str, timeframe: Timeframe, limit: int) -> Sequence[Bar]:
         if self.history is None or limit <= 0:
             return ()
         try:
-            return self.history(symbol, timeframe, limit)
+            bars = self.history(symbol, timeframe, limit)
+            return await bars if inspect.isawaitable(bars) else bars
         except Exception as exc:  # no history is a slower start, not a broken bot
             self.log.write(f"{symbol}: no warm-up history: {exc}", logging.WARNING)
             return ()

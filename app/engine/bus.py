@@ -41,6 +41,9 @@ class Bus:
         self._subs: dict[tuple[type, str | None], list[_Sub]] = defaultdict(list)
         self._cache: dict[tuple[type, str | None], tuple[Handler, ...]] = {}
         self._symbolic: dict[type, bool] = {}  # may an event of this type carry a symbol?
+        # handlers of the types that cannot carry a symbol, keyed by the type alone: the
+        # engine's own events (order updates, fills, positions) take this one lookup
+        self._plain: dict[type, tuple[Handler, ...]] = {}
         self._seq = 0
         self.errors = 0
 
@@ -57,12 +60,14 @@ class Bus:
         sub = _Sub(int(priority), self._seq, handler)
         self._subs[(event_type, symbol)].append(sub)
         self._cache.clear()
+        self._plain.clear()
 
         def unsubscribe() -> None:
             subs = self._subs.get((event_type, symbol), [])
             if sub in subs:
                 subs.remove(sub)
                 self._cache.clear()
+                self._plain.clear()
 
         return unsubscribe
 
@@ -80,15 +85,20 @@ class Bus:
 
     def publish(self, event: object) -> None:
         event_type = type(event)
-        symbolic = self._symbolic.get(event_type)
-        if symbolic is None:
-            symbolic = self._symbolic[event_type] = _may_have_symbol(event_type)
-        # getattr with a default on an object without the attribute raises and swallows an
-        # AttributeError inside: skipped for types that cannot have one (FillRecorded, ...)
-        symbol = getattr(event, "symbol", None) if symbolic else None
-        handlers = self._cache.get((event_type, symbol))
+        handlers = self._plain.get(event_type)
         if handlers is None:
-            handlers = self._handlers(event_type, symbol)
+            symbolic = self._symbolic.get(event_type)
+            if symbolic is None:
+                symbolic = self._symbolic[event_type] = _may_have_symbol(event_type)
+            if symbolic:
+                # getattr with a default on an object without the attribute raises and
+                # swallows an AttributeError inside: only asked of types that may have one
+                symbol = getattr(event, "symbol", None)
+                handlers = self._cache.get((event_type, symbol))
+                if handlers is None:
+                    handlers = self._handlers(event_type, symbol)
+            else:
+                handlers = self._plain[event_type] = self._handlers(event_type, None)
         for handler in handlers:
             try:
                 handler(event)

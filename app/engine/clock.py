@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -14,6 +15,13 @@ class Clock(Protocol):
 class LiveClock:
     def now_ns(self) -> int:
         return time.time_ns()
+
+
+class FuncClock:
+    """A clock read from a function (``time.time_ns`` live; a test's or a replay's own)."""
+
+    def __init__(self, fn: Callable[[], int]) -> None:
+        self.now_ns = fn
 
 
 class SimClock:

@@ -48,6 +48,7 @@ class TradingControls:
         self.breaker_tripped = False
         self.day = ""
         self.day_start_equity = Decimal(0)
+        self._day_pending = False  # opening equity waits for prices (see roll_day)
 
     @property
     def state(self) -> TradingState:
@@ -65,6 +66,7 @@ class TradingControls:
             state = TradingState.ACTIVE  # yesterday's breaker: a new day starts clean
         self.reason = str(saved.get("reason", ""))
         self.risk.state = state
+        self.risk.halt_reason = self.reason
         day = self.journal.get_kv(DAY_KEY) or {}
         if day.get("day") == today:
             self.day = today
@@ -73,14 +75,20 @@ class TradingControls:
             self.roll_day(now)
 
     def roll_day(self, now: int) -> None:
+        """Today's opening equity. A venue account starts before its first prices: equity
+        counted then would value its coins at nothing and report their whole worth as
+        today's profit, so the figure waits (``check_breaker``) until every asset is priced."""
         self.day = utc_day(now)
+        self._day_pending = self.portfolio.awaiting_prices()
         self.day_start_equity = self.portfolio.equity()
-        self.journal.set_kv(DAY_KEY, {"day": self.day, "equity": str(self.day_start_equity)})
+        if not self._day_pending:
+            self.journal.set_kv(DAY_KEY, {"day": self.day, "equity": str(self.day_start_equity)})
 
     def _set_state(self, state: TradingState, reason: str, now: int, *, by_breaker: bool) -> None:
         log.warning("trading state %s: %s", state.value.upper(), reason)
         self.risk.state = state
         self.reason = reason
+        self.risk.halt_reason = reason
         self.journal.set_kv(
             STATE_KEY,
             {
@@ -94,6 +102,8 @@ class TradingControls:
 
     # --- figures --------------------------------------------------------------------------
     def day_pnl(self) -> Decimal:
+        if self._day_pending:
+            return Decimal(0)
         return self.portfolio.equity() - self.day_start_equity
 
     # --- actions --------------------------------------------------------------------------
@@ -119,6 +129,10 @@ class TradingControls:
 
     async def check_breaker(self, now: int) -> bool:
         """Trip the breaker if today's loss reached the limit. Returns True when it trips."""
+        if self._day_pending and utc_day(now) == self.day:
+            if self.portfolio.awaiting_prices():
+                return False  # no honest day P&L yet
+            self.roll_day(now)
         if utc_day(now) != self.day:
             self.roll_day(now)
             if self.breaker_tripped:

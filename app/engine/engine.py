@@ -1,14 +1,19 @@
 """The trading engine: one object that owns the bus, portfolio, risk gate, OMS, emulated
 stops, brackets and trading controls, restores them from the journal, and offers the one
 facade every client (CLI, UI, bots) uses to trade. It knows nothing of Qt or of any venue
-SDK: the venue comes in through the ExecutionClient port.
+SDK: the venue comes in through the ExecutionClient port, and its health through the
+ReportsStatus port (``attach_status``).
+
+Reconciliation with the venue (reconcile.py) runs at start, after every reconnect (new orders
+wait for it) and, on a real venue, every ``reconcile_every_s`` seconds. UNKNOWN orders are
+looked up again with backoff (unknown_orders.py) until the venue settles them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -22,11 +27,16 @@ from app.engine.domain.events import (
     FillRecorded,
     OrderUpdated,
     PositionChanged,
-    TradingState,
 )
 from app.engine.domain.instruments import Instrument
 from app.engine.domain.market import Bar, QuoteTick, TradeTick
-from app.engine.domain.orders import Order, OrderEventKind, OrderRequest, OrderType
+from app.engine.domain.orders import (
+    Order,
+    OrderEventKind,
+    OrderRequest,
+    OrderStatus,
+    OrderType,
+)
 from app.engine.domain.positions import Position
 from app.engine.domain.values import to_decimal
 from app.engine.emulator import OrderEmulator
@@ -34,11 +44,14 @@ from app.engine.flatten import close_position, flatten_all, reverse_position
 from app.engine.journal_port import JournalPort
 from app.engine.oms import OrderManager, is_emulated
 from app.engine.portfolio import Portfolio
-from app.engine.ports import ExecutionClient
+from app.engine.ports import ExecutionClient, ReportsStatus
+from app.engine.reconcile import DEFAULT_RETRY_S, Reconciler, catch_up
 from app.engine.reservations import Reservations
 from app.engine.risk import CheckedOrder, RiskGate
 from app.engine.risk_limits import RiskLimits
 from app.engine.tasks import TaskSupervisor
+from app.engine.unknown_orders import DEFAULT_BACKOFF_S, UnknownOrderWatcher
+from app.engine.venue_health import VenueHealth
 
 log = logging.getLogger(__name__)
 LIMITS_KEY = "risk_limits"
@@ -67,7 +80,16 @@ class TradingEngine:
         clock: Clock,
         currency: str = "USD",
         breaker_interval_s: float = 0.5,
+        reconcile_every_s: float | None = 60.0,
+        unknown_backoff_s: Sequence[float] = DEFAULT_BACKOFF_S,
+        reconnect_retry_s: Sequence[float] = DEFAULT_RETRY_S,
+        lost_after_lookups: int = 3,
+        lost_after_s: float = 120.0,
     ) -> None:
+        """``reconcile_every_s``: periodic reconciliation (None: never). A venue whose
+        "not found" is final (the in-process paper exchange) cannot drift from the journal,
+        so it is never reconciled periodically. ``lost_after_*``: when an order the venue
+        keeps not finding is declared lost (see OrderManager)."""
         self.journal: JournalPort = journal
         self.store = journal  # the concrete journal, for reads (fills, orders) at startup
         self.client = client
@@ -94,7 +116,11 @@ class TradingEngine:
             client,
             clock.now_ns,
             reservations=self.reservations,
+            lost_after_lookups=lost_after_lookups,
+            lost_after_s=lost_after_s,
         )
+        self.unknown_orders = UnknownOrderWatcher(self.oms, backoff_s=unknown_backoff_s)
+        self.oms.on_unknown = self.unknown_orders.watch
         self.emulator = OrderEmulator(
             release=self._release_stop,
             modify_trigger=self._trail_stop,
@@ -104,6 +130,21 @@ class TradingEngine:
         self.oms.emulator = self.emulator
         self.brackets = BracketManager(self.oms, journal, self.tasks.spawn)
         self.controls = TradingControls(self.bus, journal, self.risk, self.portfolio, self.oms)
+        self.reconciler = Reconciler(
+            oms=self.oms,
+            controls=self.controls,
+            risk=self.risk,
+            journal=journal,
+            clock=clock.now_ns,
+            symbols=list(self.instruments),
+            retry_s=reconnect_retry_s,
+        )
+        self.reconcile_every_s = (
+            None if client.capabilities.not_found_is_final else reconcile_every_s
+        )
+        self.health = VenueHealth(
+            self.bus, self.risk, self.controls, clock.now_ns, self._reconcile_after_reconnect
+        )
         self._started = False
         b = self.bus
         b.subscribe(TradeTick, self._mark, priority=Priority.CORE)
@@ -123,6 +164,8 @@ class TradingEngine:
             for asset, amount in initial_deposit.items():
                 self.journal.append_ledger(now, asset, amount, "deposit", "paper account opened")
                 self.portfolio.deposit(asset, amount)
+        # a real account's journal starts from the venue's balances (reconciliation)
+        self.reconciler.has_ledger = bool(ledger or initial_deposit)
         for entry in ledger:
             self.portfolio.deposit(entry.asset, entry.amount)
         for fill in self.store.load_fills():
@@ -134,15 +177,26 @@ class TradingEngine:
         saved_limits = self.journal.get_kv(LIMITS_KEY)
         if saved_limits:
             self.risk.limits = RiskLimits.from_mapping(saved_limits)
-        findings = self.oms.catch_up(self.oms.fills)
+        findings = catch_up(self.oms, self.oms.fills)
         self.brackets.restore()
         self.controls.restore(now)
-        findings.extend(await self.oms.reconcile())
-        for order in self.oms.orders.values():
-            if order.is_working and is_emulated(order):
+        opening = not self.reconciler.has_ledger
+        findings.extend(await self.reconciler.run("start"))
+        if opening:  # the venue's balances just opened the ledger: today opens with them
+            self.controls.roll_day(now)
+        for order in self.oms.working():
+            if is_emulated(order):
                 self.emulator.hold(order, self.brackets.trail_of(order.client_id))
-        findings.extend(await self._check_balances())
+            elif order.status is OrderStatus.UNKNOWN:
+                self.unknown_orders.watch(order)
         self.tasks.spawn(self._breaker_loop(), "breaker", service=True)
+        self.tasks.spawn(self.unknown_orders.run(), "unknown-orders", service=True)
+        if self.reconcile_every_s is not None:
+            self.tasks.spawn(
+                self.reconciler.run_periodically(self.reconcile_every_s),
+                "reconcile",
+                service=True,
+            )
         self._started = True
         return findings
 
@@ -157,19 +211,29 @@ class TradingEngine:
 
     async def _check_balances(self) -> list[str]:
         """Compare the venue's balances with ours; a mismatch halts trading."""
-        venue = await self.client.balances()
-        ours = self.portfolio.balances
-        zero = Decimal(0)
-        diffs = [
-            f"{asset}: venue {venue.get(asset, zero)} vs journal {ours.get(asset, zero)}"
-            for asset in sorted(set(venue) | set(ours))
-            if venue.get(asset, zero) != ours.get(asset, zero)
-        ]
-        if diffs:
-            message = "balances differ from the venue: " + "; ".join(diffs)
-            log.error(message)
-            self.controls.set_state(TradingState.HALTED, message, self.clock.now_ns())
-        return diffs
+        return await self.reconciler.check_balances()
+
+    # --- venue: reconciliation and health -------------------------------------------------
+    async def reconcile(self) -> list[str]:
+        """Reconcile with the venue now (as at start). Returns the findings."""
+        return await self.reconciler.run("asked")
+
+    async def accept_venue_balances(self) -> list[str]:
+        """Take the venue's balances as ours (ledger adjustments) and lift the halt a balance
+        mismatch caused. Returns the adjustments, e.g. ``["USDT +12.5"]``."""
+        return await self.reconciler.accept_venue_balances()
+
+    def attach_status(self, source: ReportsStatus) -> None:
+        """Receive ``source``'s connection changes, stale symbols and alerts."""
+        source.set_status_sink(self.health.on_status)
+
+    def _reconcile_after_reconnect(self, venue: str) -> None:
+        if not self._started:
+            return  # start() reconciles anyway, once the journal is loaded
+        if venue != self.client.venue:
+            return  # another venue's feed (market data only): nothing of ours to reconcile
+        # the pause starts now, before the task first runs: no order slips in between
+        self.tasks.spawn(self.reconciler.after_reconnect(venue), f"reconcile-{venue}")
 
     # --- market data in -------------------------------------------------------------------
     def on_market(self, event: TradeTick | QuoteTick | Bar) -> None:
@@ -284,9 +348,7 @@ class TradingEngine:
     def publish_account(self) -> AccountChanged:
         p = self.portfolio
         equity = p.equity()
-        event = AccountChanged(
-            equity, p.cash, equity - self.controls.day_start_equity, self.clock.now_ns()
-        )
+        event = AccountChanged(equity, p.cash, self.controls.day_pnl(), self.clock.now_ns())
         self.bus.publish(event)
         return event
 

@@ -9,7 +9,10 @@ Rules this module keeps (see DESIGN.md):
 - an order is journaled (status SUBMITTED, durable) before the venue hears of it;
 - fills are applied once per (venue, trade id), whatever the venue repeats;
 - a request that may or may not have reached the venue makes the order UNKNOWN; it is never
-  resent, and reconciliation (``reconcile``) settles it from the venue's answer;
+  resent, and a lookup (``settle``) settles it from the venue's answer;
+- a real venue's "not found" may lag its matching engine: an order it does not know stays
+  UNKNOWN, is looked up again (unknown_orders.py) and is declared lost only after repeated
+  answers over time (lost_orders.py). Where "not found" is final (paper) it is rejected at once;
 - an event that does not fit an order's state is logged and skipped, never fatal.
 """
 
@@ -20,11 +23,12 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from decimal import Decimal
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from app.engine.bus import Bus
 from app.engine.domain.errors import InvalidTransition, ValidationError
 from app.engine.domain.events import (
+    Alert,
     ExecutionReport,
     FillRecorded,
     OrderAccepted,
@@ -47,6 +51,7 @@ from app.engine.domain.orders import (
     OrderType,
 )
 from app.engine.journal_port import JournalPort
+from app.engine.lost_orders import LostOrderTracker
 from app.engine.portfolio import Portfolio
 from app.engine.ports import (
     ExecutionClient,
@@ -80,6 +85,8 @@ class OrderManager:
         *,
         request_timeout_s: float = 10.0,
         reservations: Reservations | None = None,
+        lost_after_lookups: int = 3,
+        lost_after_s: float = 120.0,
     ) -> None:
         self.bus = bus
         self.journal = journal
@@ -89,6 +96,7 @@ class OrderManager:
         self.clock = clock
         self.request_timeout_s = request_timeout_s
         self.reservations = reservations
+        self.lost = LostOrderTracker(lost_after_lookups, lost_after_s)
         self.orders: dict[str, Order] = {}
         self._working: dict[str, Order] = {}  # index of orders still working
         self.fill_keys: set[tuple[str, str]] = set()
@@ -98,8 +106,18 @@ class OrderManager:
         # cancel in that window cannot reach the venue, so it is kept here and honoured
         # before sending, instead of asking a venue that has never heard of the order
         self._unsent: dict[str, str | None] = {}  # client id -> cancel reason once asked
+        self._sending: set[str] = set()  # handed to the venue, its reply not yet back
+        # cancels asked for while the venue did not know the order: sent once it finds it
+        self._cancel_when_found: dict[str, str] = {}
+        #: told of every order that becomes UNKNOWN (the engine's re-query watcher)
+        self.on_unknown: Callable[[Order], None] | None = None
         #: holds engine-side stops; set by the engine after construction
         self.emulator: OrderEmulatorPort | None = None
+        # a venue in this process that answers before returning (paper) is called directly:
+        # no coroutine and no deadline per order, since there is nothing to wait for
+        self._submit_now = (
+            client.synchronous_submit() if isinstance(client, SubmitsAtOnce) else None
+        )
         client.set_report_sink(self.on_report)
 
     # --- queries --------------------------------------------------------------------------
@@ -128,6 +146,15 @@ class OrderManager:
     def venue_working(self) -> Iterable[Order]:
         """Working orders that hold funds at the venue (emulated stops do not)."""
         return (o for o in self._working.values() if not is_emulated(o))
+
+    def adopt(self, order: Order, venue_order_id: str | None) -> None:
+        """Track an order found open at the venue that we did not place (reconciliation):
+        journaled and published as SUBMITTED then ACCEPTED, so it shows and can be canceled."""
+        order.apply(K.SUBMITTED, self.clock(), reason="adopted from the venue")
+        self.add(order)
+        self.journal.note_order(order, order.history[-1][2])
+        self._publish(order, K.SUBMITTED)
+        self._apply(order, K.ACCEPTED, venue_order_id=venue_order_id)
 
     # --- placing --------------------------------------------------------------------------
     def new_order(self, req: OrderRequest) -> Order:
@@ -189,9 +216,14 @@ class OrderManager:
     async def send(self, order: Order, *, as_type: OrderType | None = None) -> None:
         """Hand a journaled order to the venue. Never retried: a doubt means UNKNOWN."""
         wire = order if as_type is None else replace(order, type=as_type, trigger_price=None)
+        submit_now = self._submit_now
+        self._sending.add(order.client_id)
         try:
-            async with asyncio.timeout(self.request_timeout_s):
-                await self.client.submit(wire)
+            if submit_now is not None:
+                submit_now(wire)  # answered before it returns: no deadline, no coroutine
+            else:
+                async with asyncio.timeout(self.request_timeout_s):
+                    await self.client.submit(wire)
         except OrderRefused as exc:
             self._apply(order, K.REJECTED, reason=str(exc))
         except asyncio.CancelledError:
@@ -202,6 +234,8 @@ class OrderManager:
         except Exception as exc:  # a bug in an adapter must not lose track of the order
             log.exception("venue client failed submitting %s", order.client_id)
             self._apply(order, K.UNKNOWN, reason=f"{type(exc).__name__}: {exc}")
+        finally:
+            self._sending.discard(order.client_id)
 
     # --- cancel / modify ------------------------------------------------------------------
     async def cancel(self, client_id: str, reason: str = "") -> None:
@@ -223,6 +257,16 @@ class OrderManager:
                 await self.client.cancel(order)
         except OrderNotFound:
             await self.settle(order)
+            if order.is_working and order.status is not OrderStatus.UNKNOWN:
+                # the lookup found it working (the venue's cancel path lagged): ask once more
+                async with asyncio.timeout(self.request_timeout_s):
+                    await self.client.cancel(order)
+            elif order.status is OrderStatus.UNKNOWN:
+                # it may still surface at the venue: cancel it then, rather than leave it live
+                self._cancel_when_found[client_id] = reason or "canceled by trader"
+                log.warning(
+                    "%s: the venue does not know it yet; canceling it if it does", client_id
+                )
         except (TimeoutError, VenueError, OSError) as exc:
             log.warning("cancel of %s not confirmed: %s", client_id, exc)
             raise
@@ -305,7 +349,7 @@ class OrderManager:
                 # an emulated stop released to the venue: same order, now resting there
                 order.venue_order_id = report.venue_order_id
                 self._index(order)
-                self.journal.record_order(order, "released to the venue")
+                self.journal.note_order(order, "released to the venue")
                 return
             self._apply(order, K.ACCEPTED, venue_order_id=report.venue_order_id)
         elif isinstance(report, OrderRejected):
@@ -335,7 +379,7 @@ class OrderManager:
         realized = self.portfolio.apply_fill(fill, source)
         fill = fill.attributed(source, realized)
         self.fills.append(fill)
-        self.journal.record_fill(fill)
+        self.journal.note_fill(fill)
         if log.isEnabledFor(_INFO):
             log.info(
                 "fill %s %s %s @ %s fee %s %s [%s]",
@@ -375,54 +419,66 @@ class OrderManager:
         return True
 
     # --- reconciliation -------------------------------------------------------------------
-    def catch_up(self, fills: Iterable[Fill]) -> list[str]:
-        """After a restart: bring orders up to the fills the journal holds.
-
-        A fill is journaled before its order's new state, so a crash between the two leaves
-        an order row that lags its own fills. Each order takes the journaled fills beyond
-        what its row already counted, in time order. Returns the orders it changed."""
-        by_order: dict[str, list[Fill]] = {}
-        for fill in fills:
-            by_order.setdefault(fill.client_id, []).append(fill)
-        changed: list[str] = []
-        for client_id, own in by_order.items():
-            order = self.orders.get(client_id)
-            if order is None or order.filled_qty >= sum(f.quantity for f in own):
-                continue
-            counted = order.filled_qty
-            seen = Decimal(0)
-            for fill in sorted(own, key=lambda f: f.ts):
-                seen += fill.quantity
-                if seen <= counted:
-                    continue
-                self._apply(
-                    order,
-                    K.FILLED,
-                    venue_order_id=fill.venue_order_id,
-                    fill_qty=min(fill.quantity, seen - counted),
-                    fill_price=fill.price,
-                    fee=fill.fee,
-                )
-                counted = order.filled_qty
-            changed.append(f"{client_id}: caught up to {order.filled_qty} filled")
-        return changed
-
     async def settle(self, order: Order) -> None:
         """Ask the venue what became of ``order`` and apply its answer."""
         try:
             async with asyncio.timeout(self.request_timeout_s):
-                state = await self.client.query_order(order.client_id)
+                state = await self.client.query_order(order.client_id, order.symbol)
         except OrderNotFound:
-            if is_emulated(order):
+            if is_emulated(order) and order.status is not OrderStatus.UNKNOWN:
                 return  # still held engine-side: the venue is not meant to know it yet
             if order.status in (OrderStatus.SUBMITTED, OrderStatus.UNKNOWN):
-                self._apply(order, K.REJECTED, reason="the venue never received this order")
+                self._not_found_answer(order)
             return
+        self.lost.found(order.client_id)
         if is_emulated(order):
             if self.emulator is not None:
                 self.emulator.release(order.client_id)
             order.venue_order_id = state.venue_order_id
         self.apply_venue_state(order, state)
+        cancel_reason = self._cancel_when_found.pop(order.client_id, None)
+        if cancel_reason is not None and order.is_working:
+            log.info(
+                "%s: found at the venue; sending the cancel asked for earlier", order.client_id
+            )
+            await self.cancel(order.client_id, cancel_reason)
+
+    def _not_found_answer(self, order: Order) -> None:
+        """The venue does not know ``order`` (SUBMITTED or UNKNOWN). Reject it when that is
+        final; otherwise keep it UNKNOWN until enough lookups over enough time say it is lost."""
+        if self.client.capabilities.not_found_is_final:
+            self._apply(order, K.REJECTED, reason="the venue never received this order")
+            return
+        now = self.clock()
+        answers, waited_s, lost = self.lost.not_found(order.client_id, now)
+        if lost:
+            self._cancel_when_found.pop(order.client_id, None)
+            reason = (
+                f"lost: the venue did not know it after {answers} lookups over {waited_s:.0f} s"
+            )
+            log.error("order %s %s", order.client_id, reason)
+            self._apply(order, K.REJECTED, reason=reason)
+            self.bus.publish(
+                Alert(
+                    "error",
+                    "Order lost",
+                    f"{order.side.value} {order.quantity} {order.symbol} ({order.client_id}): "
+                    f"{reason}",
+                    now,
+                    extra={"client_id": order.client_id},
+                )
+            )
+            return
+        log.warning(
+            "%s: the venue does not know it yet (%d lookup(s) over %.0f s); it stays unknown",
+            order.client_id,
+            answers,
+            waited_s,
+        )
+        if order.status is OrderStatus.SUBMITTED:
+            self._apply(order, K.UNKNOWN, reason="the venue does not know it yet")
+        elif self.on_unknown is not None:
+            self.on_unknown(order)  # still unknown: keep looking
 
     def apply_venue_state(self, order: Order, state: VenueOrderState) -> None:
         for fill in state.fills:
@@ -441,19 +497,17 @@ class OrderManager:
             self._apply(order, terminal, reason=state.reason or "settled from the venue")
 
     async def reconcile(self) -> list[str]:
-        """Settle every non-terminal order with the venue and adopt orders we do not know.
-
-        Returns human-readable findings (adopted orders, settled unknowns)."""
+        """Settle every working order with the venue (one lookup each). Returns the changes
+        as human-readable lines. The full reconciliation (adoption of orders placed elsewhere,
+        missed fills, balances) is ``reconcile.Reconciler``."""
         findings: list[str] = []
-        for order in [o for o in self.orders.values() if o.is_working]:
+        for order in list(self._working.values()):
+            if order.client_id in self._unsent or order.client_id in self._sending:
+                continue  # its own request is under way: a lookup now would race it
             before = order.status
             await self.settle(order)
             if order.status is not before:
                 findings.append(f"{order.client_id}: {before.value} -> {order.status.value}")
-        for state in await self.client.open_orders():
-            if state.client_id not in self.orders:
-                findings.append(f"adopted external order {state.client_id}")
-                log.warning("venue has an order we did not place: %s", state.client_id)
         return findings
 
     # --- internals ------------------------------------------------------------------------
@@ -494,6 +548,8 @@ class OrderManager:
             log.warning("skipped: %s", exc)
             return False
         self._applied(order, kind)
+        if kind is K.UNKNOWN and self.on_unknown is not None:
+            self.on_unknown(order)  # looked up again until the venue settles it
         return True
 
     def _applied(self, order: Order, kind: OrderEventKind) -> None:
@@ -510,7 +566,7 @@ class OrderManager:
                 order.status.value,
                 f" ({order.reason})" if order.reason and kind is not _FILLED else "",
             )
-        self.journal.record_order(order, order.history[-1][2])
+        self.journal.note_order(order, order.history[-1][2])
         self.bus.publish(OrderUpdated(order, kind, order.updated_ns or self.clock()))  # _publish
 
     def _publish(self, order: Order, kind: OrderEventKind) -> None:
@@ -519,6 +575,14 @@ class OrderManager:
 
 def is_emulated(order: Order) -> bool:
     return bool(order.venue_order_id and order.venue_order_id.startswith(EMULATED_PREFIX))
+
+
+@runtime_checkable
+class SubmitsAtOnce(Protocol):
+    """A venue client that may answer a new order before returning (the in-process paper
+    exchange): ``synchronous_submit`` gives that plain call, or None to keep ``submit``."""
+
+    def synchronous_submit(self) -> Callable[[Order], None] | None: ...
 
 
 class OrderEmulatorPort(Protocol):

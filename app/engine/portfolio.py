@@ -119,6 +119,16 @@ class Portfolio:
         symbol = self._pricing.get(asset)
         return None if symbol is None else self.last_prices.get(symbol)
 
+    def awaiting_prices(self) -> bool:
+        """Some asset held has a market but no price yet (a session's first seconds): its
+        value, and so equity, is not known."""
+        pricing, last = self._pricing, self.last_prices
+        return any(
+            amount != 0 and asset in pricing and pricing[asset] not in last
+            for asset, amount in self.balances.items()
+            if asset != self.currency
+        )
+
     # --- figures --------------------------------------------------------------------------
     @property
     def cash(self) -> Decimal:

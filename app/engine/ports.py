@@ -14,32 +14,51 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol, runtime_checkable
 
-from app.engine.domain.events import ExecutionReport
+from app.engine.domain.events import ExecutionReport, VenueStatus
 from app.engine.domain.fills import Fill
 from app.engine.domain.instruments import Instrument
 from app.engine.domain.market import Bar, QuoteTick, Timeframe, TradeTick
-from app.engine.domain.orders import Order, OrderStatus
+from app.engine.domain.orders import Order, OrderSide, OrderStatus, OrderType
+from app.engine.venue_errors import (  # re-exported: the port's error hierarchy
+    AuthenticationFailed,
+    BadRequest,
+    InsufficientFunds,
+    OrderNotFound,
+    OrderRefused,
+    OutcomeUnknown,
+    PermissionDenied,
+    RateLimited,
+    VenueBanned,
+    VenueError,
+    VenueUnavailable,
+)
+
+__all__ = [
+    "AuthenticationFailed",
+    "BadRequest",
+    "CandleCache",
+    "Capabilities",
+    "DataClient",
+    "ExecutionClient",
+    "InsufficientFunds",
+    "KeyPermissions",
+    "OrderNotFound",
+    "OrderRefused",
+    "OutcomeUnknown",
+    "PermissionDenied",
+    "RateLimited",
+    "ReportsStatus",
+    "StatusSink",
+    "VenueBanned",
+    "VenueError",
+    "VenueOrderState",
+    "VenueUnavailable",
+]
 
 ReportSink = Callable[[ExecutionReport], None]
 MarketSink = Callable[[TradeTick | QuoteTick | Bar], None]
-
-
-class VenueError(Exception):
-    """A venue refused or failed a request. ``retryable`` reads may be tried again."""
-
-    retryable = False
-
-
-class OrderRefused(VenueError):
-    """The venue said no to an order (filters, balance): it definitely does not exist there."""
-
-
-class OutcomeUnknown(VenueError):
-    """The request may have reached the venue (timeout, 5xx, connection lost mid-request)."""
-
-
-class OrderNotFound(VenueError):
-    """The venue does not know this order (yet, or any more)."""
+#: connection changes, stale/fresh symbols and alerts (429 pauses, 418 bans) from an adapter
+StatusSink = Callable[[VenueStatus], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +68,10 @@ class Capabilities:
     modify: bool = True
     shorting: bool = False  # a spot account cannot sell what it does not hold
     native_oco: bool = False
+    #: the venue's "order not found" is the final word (our in-process paper exchange): an
+    #: order it does not know is rejected at once. A real venue's answer may lag its own
+    #: matching engine, so there an order is only declared lost after repeated lookups.
+    not_found_is_final: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +84,13 @@ class VenueOrderState:
     filled_qty: Decimal
     fills: Sequence[Fill]
     reason: str = ""
+    # what the order is: needed to adopt an order placed elsewhere (the venue's website)
+    symbol: str = ""
+    side: OrderSide | None = None
+    type: OrderType | None = None
+    quantity: Decimal | None = None
+    price: Decimal | None = None
+    trigger_price: Decimal | None = None
 
 
 @runtime_checkable
@@ -83,11 +113,20 @@ class ExecutionClient(Protocol):
         quantity: Decimal | None = None,
     ) -> None: ...
 
-    async def query_order(self, client_id: str) -> VenueOrderState: ...
+    async def query_order(self, client_id: str, symbol: str | None = None) -> VenueOrderState:
+        """The venue's view of our order ``client_id`` (on ``symbol``, which venues such as
+        Binance need to find it), with its fills. Raises OrderNotFound if it does not know it."""
+        ...
 
     async def open_orders(self) -> Sequence[VenueOrderState]: ...
 
     async def balances(self) -> dict[str, Decimal]: ...
+
+    async def recent_fills(self, symbols: Sequence[str], since_ns: int) -> Sequence[Fill]:
+        """The account's fills on ``symbols`` since ``since_ns`` (ours and any placed
+        elsewhere, e.g. on the venue's website), for reconciliation after a restart or a
+        reconnect. ``Fill.client_id`` is the venue's client order id (or "" if none)."""
+        ...
 
 
 @runtime_checkable
@@ -107,6 +146,49 @@ class DataClient(Protocol):
     async def run(self) -> None:
         """Stream until cancelled."""
         ...
+
+
+@runtime_checkable
+class ReportsStatus(Protocol):
+    """An adapter that reports its health (connections, stale symbols, rate-limit alerts)."""
+
+    def set_status_sink(self, sink: StatusSink) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class KeyPermissions:
+    """What an API key may do, as the venue reports it (Binance: apiRestrictions).
+
+    ``None`` means the venue did not say. Turning on live trading with withdrawals enabled
+    or without an IP restriction needs the trader's explicit acknowledgement."""
+
+    can_trade: bool | None
+    can_withdraw: bool | None
+    ip_restricted: bool | None
+    detail: str = ""
+
+    def warnings(self) -> list[str]:
+        out: list[str] = []
+        if self.can_withdraw:
+            out.append(
+                "this API key can WITHDRAW funds: anyone who steals it can empty the account"
+            )
+        if self.ip_restricted is False:
+            out.append("this API key has no IP restriction: it works from any computer")
+        if self.can_trade is False:
+            out.append("this API key cannot trade (spot trading is not enabled for it)")
+        return out
+
+
+class CandleCache(Protocol):
+    """Durable cache of a venue's closed candles, so history is fetched once (SQLite).
+    Keyed by (venue, symbol, timeframe, open time); bars are returned in time order."""
+
+    def load_bars(
+        self, venue: str, symbol: str, timeframe: Timeframe, start_ns: int, end_ns: int
+    ) -> list[Bar]: ...
+
+    def store_bars(self, venue: str, bars: Sequence[Bar]) -> None: ...
 
 
 class VenueStateStore(Protocol):

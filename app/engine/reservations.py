@@ -42,12 +42,13 @@ class Reservations:
         inst = self.instruments.get(order.symbol)
         if inst is None:
             return
+        remaining = order.quantity - order.filled_qty  # order.remaining, without the call
         if order.side is _BUY:
             ref = order.price or order.trigger_price or self.last_price(order.symbol) or ZERO
             book, name = self._quote, inst.quote
-            amount = order.remaining * ref * (ONE + inst.taker_fee)
+            amount = remaining * ref * (ONE + inst.taker_fee)
         else:
-            book, name, amount = self._base, order.symbol, order.remaining
+            book, name, amount = self._base, order.symbol, remaining
         self._share[order.client_id] = (book, name, amount)
         book[name] = book.get(name, ZERO) + amount
 

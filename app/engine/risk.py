@@ -1,7 +1,9 @@
 """The risk gate: the single path every order takes, whoever sends it.
 
 ``RiskGate.check`` turns an OrderRequest into validated values or raises RiskDenied naming
-the field at fault and the rule. It checks, in order: trading state, symbol, field validity
+the field at fault and the rule. It checks, in order: trading state (and a pause while the
+engine reconciles with a venue after a reconnect), symbol, stale market data (no market
+orders, no bot orders on a symbol whose feed went quiet), field validity
 (tick, lot, decimals, min quantity), price band vs the last price (fat-finger), min notional,
 max order quantity/notional, spot holdings (a spot account cannot sell what it does not hold),
 available balance, max position notional, max open positions, order rate and, for manual
@@ -19,6 +21,7 @@ from typing import TypeVar
 
 from app.engine.domain.errors import ValidationError
 from app.engine.domain.events import TradingState
+from app.engine.domain.fastinit import fast_frozen_init
 from app.engine.domain.ids import MANUAL, validate_source
 from app.engine.domain.instruments import Instrument
 from app.engine.domain.orders import OrderRequest, OrderSide, OrderType, TimeInForce
@@ -32,6 +35,10 @@ MINUTE_NS = 60_000_000_000
 #: roles that only ever reduce a position and stay allowed in REDUCING, and in HALTED for
 #: the kill switch's own flatten orders
 PROTECTIVE_ROLES = frozenset({"stop_loss", "take_profit", "flatten", "close"})
+# Enum members as module constants: on Python 3.11 ``OrderSide.BUY`` goes through
+# ``EnumType.__getattr__``'s slow lookup hook every time, and these run for every order.
+_BUY = OrderSide.BUY
+_MARKET = OrderType.MARKET
 
 
 class RiskDenied(ValidationError):
@@ -45,6 +52,7 @@ class RiskDenied(ValidationError):
         self.needs_confirmation = needs_confirmation
 
 
+@fast_frozen_init  # one per order (see fastinit)
 @dataclass(frozen=True, slots=True)
 class CheckedOrder:
     instrument: Instrument
@@ -77,6 +85,12 @@ class RiskGate:
         self.limits = limits or RiskLimits()
         self.shorting = shorting
         self.state = TradingState.ACTIVE
+        #: while set, new orders are refused with this rule (reconciling after a reconnect);
+        #: protective exits still pass
+        self.paused: str | None = None
+        self.halt_reason = ""  # why trading is HALTED (kill switch, balances, a venue ban)
+        #: symbols whose market data is stale: symbol -> (age in s when reported, report ns)
+        self.stale: dict[str, tuple[float, int]] = {}
         self._sent: deque[int] = deque()
         self._recent_manual: deque[tuple[int, tuple[object, ...]]] = deque()
 
@@ -85,38 +99,39 @@ class RiskGate:
         """Validate ``req``. With ``record=False`` nothing is remembered (rate window,
         duplicate guard): a preview for an order ticket that has not been sent."""
         now = self.clock()
-        source = _field("source", lambda: validate_source(req.source))
+        source = _field("source", validate_source, req.source)
         inst = self.instruments.get(req.symbol)
         if inst is None:
             raise RiskDenied("symbol", f"unknown symbol {req.symbol!r}")
         side = _enum_field("side", OrderSide, req.side)
         otype = _enum_field("type", OrderType, req.type)
         tif = _enum_field("tif", TimeInForce, req.tif)
-        qty = _field("quantity", lambda: inst.check_qty(req.quantity))
+        qty = _field("quantity", inst.check_qty, req.quantity)
         price = trigger = None
         if otype.has_price:
             if req.price is None:
                 raise RiskDenied("price", f"is required for a {otype.value} order")
-            price = _field("price", lambda: inst.check_price(req.price, "price"))
+            price = _field("price", inst.check_price, req.price, "price")
         elif req.price is not None:
             raise RiskDenied("price", f"must be empty for a {otype.value} order")
         if otype.has_trigger:
             if req.trigger_price is None:
                 raise RiskDenied("trigger_price", f"is required for a {otype.value} order")
-            trigger = _field(
-                "trigger_price", lambda: inst.check_price(req.trigger_price, "trigger_price")
-            )
+            trigger = _field("trigger_price", inst.check_price, req.trigger_price, "trigger_price")
         elif req.trigger_price is not None:
             raise RiskDenied("trigger_price", f"must be empty for a {otype.value} order")
 
         position = self.portfolio.position_qty(inst.symbol)
-        signed = qty if side is OrderSide.BUY else -qty
+        signed = qty if side is _BUY else -qty
         reduces = position != 0 and (position > 0) != (signed > 0) and qty <= abs(position)
         if req.reduce_only and not reduces:
             raise RiskDenied(
                 "quantity", f"reduce-only order must reduce the position ({position} held)"
             )
         self._check_state(req, reduces)
+        exit_order = req.role in PROTECTIVE_ROLES and req.reduce_only  # exits always pass
+        if self.stale and inst.symbol in self.stale and not exit_order:
+            self._check_stale(inst.symbol, otype, source, now)
 
         last = self.portfolio.last_prices.get(inst.symbol)
         ref = price or trigger or last
@@ -126,7 +141,7 @@ class RiskGate:
         if not protective:  # brackets sit where the trader asked, however far from the market
             self._check_band(inst, last, price, "price")
             self._check_band(inst, last, trigger, "trigger_price")
-        _field("quantity", lambda: inst.check_notional(qty, ref))
+        _field("quantity", inst.check_notional, qty, ref)
         lim = self.limits
         if lim.max_order_qty is not None and qty > lim.max_order_qty:
             raise RiskDenied("quantity", f"above the max order quantity {lim.max_order_qty}")
@@ -156,11 +171,29 @@ class RiskGate:
     # ------------------------------------------------------------------------------------
     def _check_state(self, req: OrderRequest, reduces: bool) -> None:
         if self.state is TradingState.HALTED and req.role != "flatten":
-            raise RiskDenied("trading", "trading is HALTED (kill switch): no new orders")
+            why = self.halt_reason or "kill switch"
+            raise RiskDenied("trading", f"trading is HALTED ({why}): no new orders")
+        if self.paused is not None and not (req.role in PROTECTIVE_ROLES and req.reduce_only):
+            raise RiskDenied("trading", self.paused)
         if self.state is TradingState.REDUCING and not (reduces or req.role in PROTECTIVE_ROLES):
             raise RiskDenied(
                 "trading", "trading is REDUCING: only orders that reduce a position are allowed"
             )
+
+    def _check_stale(self, symbol: str, otype: OrderType, source: str, now: int) -> None:
+        age_s, reported = self.stale[symbol]
+        age = age_s + max(0, now - reported) / 1e9
+        if otype is _MARKET:
+            blocked = "market orders are blocked"
+        elif source.startswith("bot:"):
+            blocked = "bot orders are blocked"
+        else:
+            return  # a priced order by hand: the trader sets the price, not the stale feed
+        raise RiskDenied(
+            "symbol",
+            f"market data for {symbol} is stale (no update for {age:.0f} s): "
+            f"{blocked} until it resumes",
+        )
 
     def _check_band(
         self, inst: Instrument, last: Decimal | None, value: Decimal | None, field: str
@@ -180,7 +213,7 @@ class RiskGate:
     ) -> None:
         reserved_quote, reserved_base = self.reserved(inst)
         bal = self.portfolio.balances
-        if side is OrderSide.BUY:
+        if side is _BUY:
             if reduces and self.shorting:
                 return  # buying back a short releases margin
             cost = qty * ref * (1 + inst.taker_fee)
@@ -245,9 +278,11 @@ class RiskGate:
             )
 
 
-def _field(name: str, fn: Callable[[], T]) -> T:
+def _field(name: str, fn: Callable[..., T], *args: object) -> T:
+    """``fn(*args)``, with a ValidationError re-raised as RiskDenied naming ``name``. Called
+    with the arguments rather than a closure: this runs several times for every order."""
     try:
-        return fn()
+        return fn(*args)
     except RiskDenied:
         raise
     except ValidationError as exc:
@@ -255,6 +290,8 @@ def _field(name: str, fn: Callable[[], T]) -> T:
 
 
 def _enum_field(name: str, enum: type[S], value: object) -> S:
+    if type(value) is enum:  # already a member (the usual case): no lookup by value
+        return value
     try:
         return enum(str(value))
     except ValueError:

@@ -15,6 +15,10 @@ Signals (each carries one batch):
     trading_state(TradingStateChanged)  latest trading state
     alerts(list[Alert])                 alerts since the last flush
     denied(list[OrderDenied])           risk-gate refusals since the last flush
+    connections(list[ConnectionChanged])  venue streams that went down or came back
+
+A symbol whose data the venue adapter reports stale is marked on its snapshot (``stale``)
+until its next update; ``connections`` keeps the latest state of every venue stream.
 """
 
 from __future__ import annotations
@@ -29,10 +33,12 @@ from app.engine.bus import Bus, Priority
 from app.engine.domain.events import (
     AccountChanged,
     Alert,
+    ConnectionChanged,
     FillRecorded,
     OrderDenied,
     OrderUpdated,
     PositionChanged,
+    SymbolHealth,
     TradingStateChanged,
 )
 from app.engine.domain.fills import Fill
@@ -54,6 +60,7 @@ class MarketSnapshot:
     volume: Decimal = ZERO
     open: Decimal | None = None
     ts: int = 0
+    stale: bool = False  # the venue's data for it stopped: market orders are refused
 
     @property
     def change_pct(self) -> Decimal | None:
@@ -76,6 +83,7 @@ class EngineBridge(QObject):
     trading_state = Signal(object)
     alerts = Signal(object)
     denied = Signal(object)
+    connections = Signal(object)
 
     def __init__(self, bus: Bus, portfolio: Portfolio, interval_ms: int = 50) -> None:
         super().__init__()
@@ -90,6 +98,9 @@ class EngineBridge(QObject):
         self._state: TradingStateChanged | None = None
         self._alerts: list[Alert] = []
         self._denied: list[OrderDenied] = []
+        #: (venue, stream) -> its latest state
+        self.streams: dict[tuple[str, str], ConnectionChanged] = {}
+        self._streams_changed: list[ConnectionChanged] = []
         self.flushes = 0
         self.last_market_wall: float | None = None  # time.monotonic() of the latest tick
         self.market_events = 0
@@ -105,6 +116,8 @@ class EngineBridge(QObject):
             bus.subscribe(TradingStateChanged, self._on_state, priority=ui),
             bus.subscribe(Alert, self._alerts.append, priority=ui),
             bus.subscribe(OrderDenied, self._denied.append, priority=ui),
+            bus.subscribe(SymbolHealth, self._on_health, priority=ui),
+            bus.subscribe(ConnectionChanged, self._on_connection, priority=ui),
         ]
         self._timer = QTimer(self)
         self._timer.setInterval(interval_ms)
@@ -156,6 +169,14 @@ class EngineBridge(QObject):
     def _on_state(self, event: TradingStateChanged) -> None:
         self._state = event
 
+    def _on_health(self, event: SymbolHealth) -> None:
+        self._snapshot(event.symbol).stale = event.stale
+        self._dirty_quotes.add(event.symbol)
+
+    def _on_connection(self, event: ConnectionChanged) -> None:
+        self.streams[(event.venue, event.stream)] = event
+        self._streams_changed.append(event)
+
     # --- Qt side ----------------------------------------------------------------------
     def flush(self) -> None:
         """Emit everything gathered since the last flush, one signal per kind."""
@@ -188,3 +209,6 @@ class EngineBridge(QObject):
         if self._denied:
             denied, self._denied[:] = list(self._denied), []
             self.denied.emit(denied)
+        if self._streams_changed:
+            changed, self._streams_changed[:] = list(self._streams_changed), []
+            self.connections.emit(changed)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from app.accounts.service import AccountService
 from app.bots.manager import BotManager
 from app.engine.engine import TradingEngine
 from app.engine.ports import DataClient
@@ -32,6 +33,14 @@ class UiContext:
     news: NewsService | None = None  # the news feeds behind the news-aware bots
     # symbol -> its candle file on the real clock (the demo's bundled candles), for backtests
     candle_file: Callable[[str], Path | None] | None = None
+    # what the status bar and title say this session trades on; ``live`` paints it red
+    account_title: str = "Paper · demo market"
+    live: bool = False
+    # the account's own folder (watchlists...); None: the demo account, at the data folder
+    state_dir: Path | None = None
+    # the trader's accounts (Tools → Accounts…) and how to restart the session on another
+    accounts: AccountService | None = None
+    switch_account: Callable[[str], None] | None = None
 
     def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
         """Run an engine call from a button: the task is owned and its failure logged."""

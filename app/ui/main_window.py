@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.engine.loop_monitor import LoopLagMonitor
+from app.engine.reconcile import BALANCE_HALT
 from app.ui.context import UiContext
 from app.ui.shortcuts import SHORTCUTS, HelpDialog
 from app.ui.status_bar import StatusBar
@@ -58,7 +59,7 @@ class MainWindow(QMainWindow):
     ) -> None:
         super().__init__()
         self.ctx = ctx
-        self.setWindowTitle("Tradedesk — paper account on the demo market")
+        self.setWindowTitle(f"Tradedesk — {ctx.account_title}")
         self.setDockNestingEnabled(True)
         self.settings = QSettings(
             str(Path(ctx.settings.data_dir) / "layout.ini"), QSettings.Format.IniFormat
@@ -203,6 +204,9 @@ class MainWindow(QMainWindow):
         if self.backtest_dialog is not None:
             self.backtest_dialog.close()  # cancels its job: quitting never waits for one
         super().closeEvent(event)  # type: ignore[arg-type]
+        # the session ends with its window (run_gui waits on this: Qt itself is told not to
+        # quit on the last window, so the engine can shut down first)
+        self.closed.emit()
 
     # --- menus and shortcuts --------------------------------------------------------------
     def _build_menus(self) -> None:
@@ -218,12 +222,18 @@ class MainWindow(QMainWindow):
         self.view_menu.addSeparator()
         self.trade_menu = bar.addMenu("&Trade")
         self.tools_menu = bar.addMenu("T&ools")
+        accounts = self.tools_menu.addAction("Accounts…")
+        accounts.triggered.connect(self.open_accounts)
+        accounts.setEnabled(self.ctx.accounts is not None)
         self.tools_menu.addAction("Backtest…").triggered.connect(self.open_backtest)
         report = self.tools_menu.addAction("Trading performance report…")
         report.triggered.connect(self.open_trading_report)
         news = self.tools_menu.addAction("News feeds…")
         news.triggered.connect(self.open_news_feeds)
         news.setEnabled(self.ctx.news is not None)
+        accept = self.trade_menu.addAction("Accept the venue's balances…")
+        accept.triggered.connect(self.accept_venue_balances)
+        self.trade_menu.addSeparator()
         self.help_menu = bar.addMenu("&Help")
 
     def set_dark(self, dark: bool, *, restyle: bool = True) -> None:
@@ -273,6 +283,14 @@ class MainWindow(QMainWindow):
         self.backtest_dialog.activateWindow()
         return self.backtest_dialog
 
+    def open_accounts(self) -> QDialog | None:
+        """Add, edit, remove and switch trading accounts; keys go to the OS keychain."""
+        if self.ctx.accounts is None:
+            return None
+        from app.ui.accounts import open_accounts_dialog
+
+        return open_accounts_dialog(self, self.ctx)
+
     def open_news_feeds(self) -> QDialog | None:
         """The RSS/Atom feeds behind the news-aware bots (saved in the settings)."""
         if self.ctx.news is None:
@@ -307,6 +325,18 @@ class MainWindow(QMainWindow):
     def flatten_all(self) -> None:
         if self.confirm("Flatten all", "Close every open position at market?"):
             self.ctx.spawn(self.ctx.engine.flatten_all(), "ui-flatten")
+
+    def accept_venue_balances(self) -> bool:
+        """After a balance mismatch halted trading: take the venue's figures as ours (ledger
+        adjustments, journaled) and resume. The trader reads the differences first."""
+        reason = self.ctx.engine.controls.reason or ""
+        if BALANCE_HALT not in reason:
+            self.status.showMessage("Trading is not halted for a balance difference", 5000)
+            return False
+        if not self.confirm("Accept the venue's balances", reason.replace("; ", "\n")):
+            return False
+        self.ctx.spawn(self.ctx.engine.accept_venue_balances(), "ui-accept-balances")
+        return True
 
     def kill_switch(self) -> None:
         if self.confirm(

@@ -32,17 +32,24 @@ class StatusBar(QStatusBar):
         self.ctx = ctx
         self.lag = lag
         self.colors = colors
-        self.account = QLabel(f"Paper · {ctx.data.venue} market")
+        self.account = QLabel(ctx.account_title)
+        if ctx.live:  # real money: never mistaken for paper at a glance
+            self.account.setStyleSheet(
+                f"color: white; background: {colors.down}; font-weight: bold; padding: 0 4px;"
+            )
         self.feed = QLabel("feed: —")
+        self.venue = QLabel("")  # the venue's streams, once a real venue reports them
         self.feed_age = QLabel("age: —")
         self.loop = QLabel("loop lag: —")
         self.equity = QLabel("equity: —")
         self.day_pnl = QLabel("day P&L: —")
         self.state = QLabel("ACTIVE")
-        for label in (self.account, self.feed, self.feed_age, self.loop, self.equity, self.day_pnl):
+        labels = (self.account, self.venue, self.feed, self.feed_age, self.loop, self.equity)
+        for label in (*labels, self.day_pnl):
             self.addPermanentWidget(label)
         self.addPermanentWidget(self.state)
         self.state.setObjectName("tradingState")
+        self._pause_shown: str | None = None
         ctx.bridge.account.connect(self._on_account)
         ctx.bridge.trading_state.connect(self._on_state)
         self._on_state_value(ctx.engine.risk.state.value, ctx.engine.controls.reason)
@@ -66,6 +73,41 @@ class StatusBar(QStatusBar):
         self.loop.setText(
             f"loop lag: {self.lag.last_ms:.1f} ms (p99 {self.lag.percentile(99):.1f})"
         )
+        self._show_streams()
+        self._show_pause()
+
+    def _show_pause(self) -> None:
+        """While the engine reconciles after a reconnect, new orders wait: say so."""
+        paused = self.ctx.engine.risk.paused
+        if paused == self._pause_shown:
+            return
+        self._pause_shown = paused
+        if paused:
+            self.state.setText("RECONCILING")
+            self.state.setToolTip(paused)
+            self.state.setStyleSheet(
+                f"color: white; background: {self.colors.warn}; font-weight: bold;"
+            )
+        else:
+            self._on_state_value(self.ctx.engine.risk.state.value, self.ctx.engine.controls.reason)
+
+    def _show_streams(self) -> None:
+        streams = self.ctx.bridge.streams
+        if not streams:
+            self.venue.hide()
+            return
+        down = [e for e in streams.values() if not e.connected]
+        self.venue.show()
+        if down:
+            names = ", ".join(f"{e.stream} stream" for e in down)
+            self.venue.setText(f"{down[0].venue}: {names} DOWN, reconnecting")
+            self.venue.setToolTip("\n".join(f"{e.stream}: {e.reason}" for e in down))
+            self.venue.setStyleSheet(f"color: {self.colors.down}; font-weight: bold;")
+        else:
+            venue = next(iter(streams.values())).venue
+            self.venue.setText(f"{venue}: connected")
+            self.venue.setToolTip(", ".join(sorted(s for _v, s in streams)) + " streams up")
+            self.venue.setStyleSheet(f"color: {self.colors.up}")
 
     def _on_account(self, event: AccountChanged) -> None:
         self.equity.setText(f"equity: {event.equity:,.2f}")

@@ -13,14 +13,28 @@ from pathlib import Path
 
 import pytest
 
-from app.brokers.paper import records
+from app.backtest.journal import MemoryJournal
+from app.brokers.paper import PaperExchange, records
 from app.engine.bus import Bus
+from app.engine.domain.errors import ValidationError
 from app.engine.domain.events import FillRecorded, OrderUpdated, PositionChanged
 from app.engine.domain.fastinit import fast_frozen_init
 from app.engine.domain.fills import Fill, Liquidity
-from app.engine.domain.orders import Order, OrderEventKind, OrderSide, OrderType, TimeInForce
+from app.engine.domain.ids import _base36, new_client_order_id, validate_source
+from app.engine.domain.orders import (
+    Order,
+    OrderEventKind,
+    OrderRequest,
+    OrderSide,
+    OrderStatus,
+    OrderType,
+    TimeInForce,
+)
 from app.engine.domain.positions import Position
+from app.engine.risk import RiskDenied, _enum_field
+from app.engine.store import Journal
 from app.engine.store.repository import ORDER_COLUMNS, order_row, order_snapshot
+from tests.engine.harness import Harness
 
 D = Decimal
 
@@ -206,3 +220,117 @@ def test_gc_tuning_is_applied_once(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "ok"
+
+
+def test_bus_type_only_cache_follows_subscriptions() -> None:
+    bus = Bus()
+    first: list[object] = []
+    second: list[object] = []
+    bus.subscribe(FillRecorded, first.append)
+    event = FillRecorded(_fill())
+    bus.publish(event)  # caches FillRecorded's handlers by type alone
+    unsubscribe = bus.subscribe(FillRecorded, second.append, priority=0)
+    bus.publish(event)
+    assert first == [event, event] and second == [event]
+    unsubscribe()
+    bus.publish(event)
+    assert len(first) == 3 and second == [event]
+
+
+def test_enum_fields_take_members_and_their_values_alike() -> None:
+    assert _enum_field("side", OrderSide, OrderSide.SELL) is OrderSide.SELL
+    assert _enum_field("side", OrderSide, "sell") is OrderSide.SELL
+    assert _enum_field("type", OrderType, "limit") is OrderType.LIMIT
+    with pytest.raises(RiskDenied) as denied:
+        _enum_field("tif", TimeInForce, OrderSide.BUY)
+    assert denied.value.field == "tif" and "gtc" in denied.value.rule
+
+
+def test_validated_sources_are_remembered_but_bad_ones_still_fail() -> None:
+    assert validate_source("bot:fast1") == "bot:fast1"
+    assert validate_source("bot:fast1") == "bot:fast1"  # from the cache
+    assert new_client_order_id("bot:fast1", 0).startswith("tdbfast1-0-")
+    for bad in ("bot:", "bot:way_too_long_id", "robot", ""):
+        with pytest.raises(ValidationError) as err:
+            validate_source(bad)
+        assert err.value.field == "source"
+
+
+def _order(client_id: str) -> Order:
+    order = Order(
+        client_id, "paper", "BTC/USD", OrderSide.BUY, OrderType.LIMIT, D("0.01"), D("50000"),
+        None, TimeInForce.GTC, False, "bot:x", 1,
+    )  # fmt: skip
+    order.apply(OrderEventKind.SUBMITTED, 2)
+    return order
+
+
+async def test_noted_writes_land_like_recorded_ones(tmp_path: Path) -> None:
+    journal = Journal.open(tmp_path)
+    try:
+        recorded, noted = _order("rec"), _order("note")
+        waiter = journal.record_order(recorded, "submitted")
+        assert journal.note_order(noted, "submitted") is None  # nothing to await, or drop
+        await waiter
+        journal.note_fill(_fill(client_id="note", trade_id="n1"))
+        await journal.record_fill(_fill(client_id="rec", trade_id="r1"))
+        await journal.flush()
+        orders = {o.client_id: o for o in journal.load_orders()}
+        assert orders["note"].status is orders["rec"].status is OrderStatus.SUBMITTED
+        assert journal.load_order_history("note") == journal.load_order_history("rec")
+        assert {f.trade_id for f in journal.load_fills()} == {"n1", "r1"}
+    finally:
+        journal.close()
+
+
+def test_backtest_journal_counts_noted_writes() -> None:
+    journal = MemoryJournal()
+    journal.note_order(_order("a"), "submitted")
+    journal.note_fill(_fill())
+    assert journal.order_events == 1 and journal.fills == [_fill()]
+
+
+async def test_paper_orders_are_sent_without_a_deadline_unless_submit_is_overridden(
+    tmp_path: Path,
+) -> None:
+    calls: list[str] = []
+
+    class Watched(PaperExchange):
+        async def submit(self, order: Order) -> None:
+            calls.append(order.client_id)
+            await super().submit(order)
+
+    outcomes = []
+    for index, venue_cls in enumerate((PaperExchange, Watched)):
+        h = Harness(tmp_path / str(index), venue_cls=venue_cls)
+        await h.start()
+        at_once = h.engine.oms._submit_now is not None
+        h.market("BTC/USD", "100.00")
+        order = await h.engine.place_order(
+            OrderRequest("BTC/USD", OrderSide.BUY, OrderType.MARKET, "1", source="bot:x")
+        )
+        resting = await h.engine.place_order(
+            OrderRequest("BTC/USD", OrderSide.BUY, OrderType.LIMIT, "1", D("99"), source="bot:x")
+        )
+        outcomes.append((at_once, order.status, order.filled_qty, resting.status))
+        await h.settle()
+        await h.close()
+    assert outcomes[0][0] and not outcomes[1][0]  # an override keeps the awaited call
+    assert outcomes[0][1:] == outcomes[1][1:] == (OrderStatus.FILLED, D(1), OrderStatus.ACCEPTED)
+    assert len(calls) == 2
+
+
+def test_base36_by_digit_pairs_matches_digit_by_digit() -> None:
+    def one_digit_at_a_time(n: int) -> str:  # the encoder as it was (the reference)
+        digits, out = "0123456789abcdefghijklmnopqrstuvwxyz", ""
+        while True:
+            n, r = divmod(n, 36)
+            out = digits[r] + out
+            if n == 0:
+                return out
+
+    edges = [36**k + d for k in range(1, 12) for d in (-1, 0, 1)]
+    for n in [*range(3000), *edges, 1_763_800_000_000, 2**63 - 1]:
+        assert _base36(n) == one_digit_at_a_time(n), n
+    with pytest.raises(ValidationError):
+        new_client_order_id("robot", 0)  # an unknown source is refused, cached tags or not

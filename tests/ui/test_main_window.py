@@ -75,3 +75,12 @@ async def test_kill_switch_action_and_status_bar(ui_ctx: UiContext, qtbot: QtBot
     assert ui_ctx.engine.risk.state is TradingState.HALTED
     assert ui_ctx.engine.portfolio.position_qty("SPY") == 0
     assert w.status.state.text() == "HALTED"
+
+
+async def test_closing_the_window_says_so(ui_ctx: UiContext, qtbot: QtBot) -> None:
+    """run_gui ends the session when the window closes; Qt is told not to quit by itself, so
+    a window that closed silently would leave the process running with no window."""
+    w = window(ui_ctx, qtbot)
+    w.show()
+    with qtbot.waitSignal(w.closed, timeout=1000):
+        w.close()

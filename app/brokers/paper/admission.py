@@ -15,11 +15,18 @@ from app.brokers.paper.config import PaperConfig
 from app.brokers.paper.matching import Touch, slipped_price, stop_triggered
 from app.brokers.paper.state import PaperState, VenueOrder
 from app.brokers.paper.validation import filter_failure, notional_failure
+from app.engine.domain.fastinit import fast_frozen_init
 from app.engine.domain.instruments import Instrument
 from app.engine.domain.orders import Order, OrderSide, OrderType
 from app.engine.domain.values import ZERO
 
+# Enum members as module constants: on Python 3.11 ``OrderSide.BUY`` goes through
+# ``EnumType.__getattr__``'s slow lookup hook every time, and these run for every order.
+_BUY = OrderSide.BUY
+_MARKET = OrderType.MARKET
 
+
+@fast_frozen_init  # one per order (see fastinit)
 @dataclass(frozen=True, slots=True)
 class Admission:
     """The verdict on a new order: a refusal, or the price its hold is computed at."""
@@ -32,7 +39,7 @@ def reduce_only_room(state: PaperState, instrument: Instrument, side: OrderSide)
     """How much a reduce-only order may trade: the venue's position is the base balance, so a
     buy may only cover a short and a sell may only sell what is held."""
     position = state.balances.total(instrument.base)
-    room = -position if side is OrderSide.BUY else position
+    room = -position if side is _BUY else position
     return max(room, ZERO)
 
 
@@ -65,7 +72,7 @@ def admit_new(
     if failure:
         return Admission(failure)
 
-    if order.type is OrderType.MARKET:
+    if order.type is _MARKET:
         if touch is None:
             return Admission(messages.no_market_data(order.symbol))
         opposite = touch.opposite(order.side)

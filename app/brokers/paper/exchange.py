@@ -43,6 +43,7 @@ from app.engine.domain.events import (
     OrderFilled,
     OrderRejected,
 )
+from app.engine.domain.fills import Fill
 from app.engine.domain.instruments import Instrument
 from app.engine.domain.market import Bar, QuoteTick, TradeTick
 from app.engine.domain.orders import Order, OrderStatus
@@ -83,6 +84,7 @@ class PaperExchange:
             modify=True,
             shorting=config.shorting,
             native_oco=False,
+            not_found_is_final=True,
         )
         self._config = config
         self._store = store
@@ -132,11 +134,21 @@ class PaperExchange:
 
     async def submit(self, order: Order) -> None:
         """Accept (and fill what can fill now) or reject; refusals are reported, not raised."""
+        self.submit_now(order)
+
+    def submit_now(self, order: Order) -> None:
+        """``submit`` as a plain call: the venue answers (reports delivered) before returning."""
         self._now = self._clock()
         try:
             self._submit(order)
         finally:
             self._flush()
+
+    def synchronous_submit(self) -> Callable[[Order], None] | None:
+        """``submit_now`` for a caller that wants no coroutine and no deadline per order (the
+        OMS), or None when a subclass overrides ``submit``: its override (a delay, a lost
+        reply in a test) must run, so it keeps the awaited path."""
+        return self.submit_now if type(self).submit is PaperExchange.submit else None
 
     async def cancel(self, order: Order) -> None:
         self._now = self._clock()
@@ -183,7 +195,7 @@ class PaperExchange:
         finally:
             self._flush()
 
-    async def query_order(self, client_id: str) -> VenueOrderState:
+    async def query_order(self, client_id: str, symbol: str | None = None) -> VenueOrderState:
         venue_order = self._state.orders.get(client_id)
         if venue_order is not None:
             return venue_order.snapshot()
@@ -199,6 +211,17 @@ class PaperExchange:
     async def balances(self) -> dict[str, Decimal]:
         """Totals per asset (holds included; see ``available``)."""
         return self._state.balances.totals()
+
+    async def recent_fills(self, symbols: Sequence[str], since_ns: int) -> Sequence[Fill]:
+        wanted = set(symbols)
+        fills = [
+            fill
+            for venue_order in self._state.orders.values()
+            if venue_order.symbol in wanted
+            for fill in venue_order.fills
+            if fill.ts >= since_ns
+        ]
+        return sorted(fills, key=lambda f: f.ts)
 
     # --- market data -----------------------------------------------------------------------
     def on_market(self, event: TradeTick | QuoteTick | Bar) -> None:

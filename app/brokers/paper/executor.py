@@ -38,6 +38,8 @@ _BUY = OrderSide.BUY
 _SELL = OrderSide.SELL
 _MAKER = Liquidity.MAKER
 _TAKER = Liquidity.TAKER
+_FOK = TimeInForce.FOK
+_GTC = TimeInForce.GTC
 
 
 class Executor:
@@ -110,14 +112,14 @@ class Executor:
         """A new order (or a stop that just triggered) meets the book: it takes what it can
         as taker; IOC cancels the rest, FOK fills in full or expires untouched."""
         touch = self.touches.get(order.symbol)
-        if order.tif is TimeInForce.FOK and (
+        if order.tif is _FOK and (
             touch is None or self._fillable_now(order, instrument, touch) < order.remaining
         ):
             self._commit(Expired(order.client_id, messages.FOK_NOT_FILLED, self._now()))
             return
         if touch is not None:
             self.take(order, instrument, touch)
-        if order.is_open and order.tif is not TimeInForce.GTC:
+        if order.is_open and order.tif is not _GTC:
             reason = (
                 messages.IOC_REMAINDER if order.tif is TimeInForce.IOC else messages.FOK_NOT_FILLED
             )

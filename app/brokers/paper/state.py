@@ -48,6 +48,8 @@ _OPEN = frozenset({OrderStatus.ACCEPTED, OrderStatus.PARTIALLY_FILLED})
 _BUY = OrderSide.BUY
 _FILLED = OrderStatus.FILLED
 _PARTIALLY_FILLED = OrderStatus.PARTIALLY_FILLED
+_MARKET = OrderType.MARKET
+_STOP_MARKET = OrderType.STOP_MARKET
 
 
 @dataclass(slots=True)
@@ -90,9 +92,7 @@ class VenueOrder:
 
     @property
     def acts_as_market(self) -> bool:
-        return self.type is OrderType.MARKET or (
-            self.type is OrderType.STOP_MARKET and self.triggered
-        )
+        return self.type is _MARKET or (self.type is _STOP_MARKET and self.triggered)
 
     def snapshot(self) -> VenueOrderState:
         return VenueOrderState(

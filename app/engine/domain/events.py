@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 
 # --- execution reports (venue -> engine) -------------------------------------------------
+@fast_frozen_init  # built for every order: see fastinit
 @dataclass(frozen=True, slots=True)
 class OrderAccepted:
     client_id: str
@@ -137,3 +138,32 @@ class Alert:
     ts: int
     source: str = "engine"
     extra: dict[str, str] = field(default_factory=dict)
+
+
+# --- venue health (adapter -> engine -> everyone) ----------------------------------------
+@dataclass(frozen=True, slots=True)
+class ConnectionChanged:
+    """A venue stream (``stream``: "market" or "user") went down or came back.
+
+    When a stream comes back the engine reconciles with the venue before trading resumes."""
+
+    venue: str
+    stream: str
+    connected: bool
+    reason: str
+    ts: int
+
+
+@dataclass(frozen=True, slots=True)
+class SymbolHealth:
+    """A symbol's market data became stale (no update for ``age_s`` seconds) or fresh again.
+    While stale, market orders and bot signals on it are refused."""
+
+    venue: str
+    symbol: str
+    stale: bool
+    age_s: float
+    ts: int
+
+
+VenueStatus = ConnectionChanged | SymbolHealth | Alert

@@ -21,9 +21,17 @@ _counter = itertools.count(1)
 _SESSION = os.urandom(2).hex()
 
 
+_valid: set[str] = set()  # sources seen valid: every order is checked, twice (risk, id)
+_VALID_MAX = 4096  # a bound, not a size anyone reaches: there is one source per bot
+
+
 def validate_source(source: str) -> str:
     """A source is ``manual``, ``external`` or ``bot:<id>`` (letters, digits, _; 1-12 chars)."""
+    if source in _valid:
+        return source
     if source in (MANUAL, EXTERNAL) or _BOT_RE.match(source):
+        if len(_valid) < _VALID_MAX:
+            _valid.add(source)
         return source
     raise ValidationError("source", "must be 'manual', 'external' or 'bot:<id>'", source)
 
@@ -40,17 +48,26 @@ def _source_tag(source: str) -> str:
     return "b" + source.split(":", 1)[1]
 
 
+_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
+# every two-digit group, zero-padded: a millisecond timestamp takes 3 divisions, not 8
+_PAIRS = tuple(a + b for a in _DIGITS for b in _DIGITS)
+_tags: dict[str, str] = {}  # valid source -> its tag (one entry per source, like _valid)
+
+
 def _base36(n: int) -> str:
-    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
     out = ""
-    while True:
-        n, r = divmod(n, 36)
-        out = digits[r] + out
-        if n == 0:
-            return out
+    while n >= 1296:
+        n, r = divmod(n, 1296)
+        out = _PAIRS[r] + out
+    return (_DIGITS[n] if n < 36 else _PAIRS[n]) + out
 
 
 def new_client_order_id(source: str, now_ms: int | None = None) -> str:
     """``td<tag>-<ms base36>-<session>-<counter>``: unique across restarts and processes."""
     ms = int(time.time() * 1000) if now_ms is None else now_ms
-    return f"td{_source_tag(validate_source(source))}-{_base36(ms)}-{_SESSION}-{next(_counter)}"
+    tag = _tags.get(source)
+    if tag is None:
+        tag = _source_tag(validate_source(source))
+        if len(_tags) < _VALID_MAX:
+            _tags[source] = tag
+    return f"td{tag}-{_base36(ms)}-{_SESSION}-{next(_counter)}"

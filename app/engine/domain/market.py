@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
+from app.engine.domain.fastinit import fast_frozen_init
+
 
 class Timeframe(StrEnum):
     M1 = "1m"
@@ -27,6 +29,7 @@ class Timeframe(StrEnum):
 _TF_SECONDS = {"1m": 60, "5m": 300, "15m": 900, "1h": 3600, "4h": 14400, "1d": 86400}
 
 
+@fast_frozen_init  # built for every tick of a feed (see fastinit)
 @dataclass(frozen=True, slots=True)
 class TradeTick:
     """A trade printed on the venue. ``ts`` is UTC epoch nanoseconds."""
@@ -37,6 +40,7 @@ class TradeTick:
     ts: int
 
 
+@fast_frozen_init  # built for every tick of a feed (see fastinit)
 @dataclass(frozen=True, slots=True)
 class QuoteTick:
     """Best bid and ask."""

@@ -16,6 +16,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from app.engine.domain.errors import InvalidTransition
+from app.engine.domain.fastinit import fast_frozen_init
 from app.engine.domain.values import ZERO
 
 
@@ -165,6 +166,7 @@ class BracketSpec:
         )
 
 
+@fast_frozen_init  # one per order, from bots and backtests alike (see fastinit)
 @dataclass(frozen=True, slots=True)
 class OrderRequest:
     """What a trader or a bot asks for, before validation. Values may be strings or Decimals.

@@ -212,6 +212,16 @@ class Journal:
         """Insert the fill; a fill already recorded (same venue and trade id) is left as is."""
         return self._write(OpKind.FILL, ((fill,),))  # a Fill is immutable: converted later
 
+    def note_order(self, order: Order, detail: str) -> None:
+        """``record_order`` with nothing to await: queued in order with every other write; a
+        failure is logged by the writer and reported by the next ``flush``."""
+        rows = (repository.order_snapshot(order), repository.order_event_snapshot(order, detail))
+        self._submit(Op(OpKind.ORDER, rows, None))
+
+    def note_fill(self, fill: Fill) -> None:
+        """``record_fill`` with nothing to await (see ``note_order``)."""
+        self._submit(Op(OpKind.FILL, ((fill,),), None))
+
     def append_ledger(
         self, ts_ns: int, asset: str, amount: Decimal, kind: str, note: str = ""
     ) -> asyncio.Future[None]:

@@ -28,6 +28,7 @@ from app.engine.store.models import (
     VenueRecordRow,
 )
 from app.engine.store.types import money_text
+from app.redaction import redact
 
 History = list[tuple[int, OrderStatus, str]]
 _OPEN_STATUSES = tuple(s.value for s in OrderStatus if not s.is_terminal)
@@ -76,6 +77,7 @@ _ORDER_MONEY = tuple(
     for c in ("quantity", "price", "trigger_price", "filled_qty", "avg_fill_price", "fees")
 )
 _ORDER_ENUMS = tuple(ORDER_COLUMNS.index(c) for c in ("side", "type", "tif", "status"))
+_REASON = ORDER_COLUMNS.index("reason")
 _MONEY_TYPES = frozenset({Decimal, type(None)})
 _is_finite = Decimal.is_finite
 
@@ -107,6 +109,8 @@ def order_row_of(snapshot: Row) -> Row:
         values[i] = money_text(values[i])  # type: ignore[arg-type]
     for i in _ORDER_ENUMS:
         values[i] = values[i].value  # type: ignore[attr-defined]
+    if values[_REASON] is not None:  # a venue's error text: never a credential in the file
+        values[_REASON] = redact(values[_REASON])  # type: ignore[arg-type]
     return tuple(values)
 
 
@@ -121,7 +125,7 @@ def order_event_snapshot(order: Order, detail: str) -> Row:
 
 def order_event_row_of(snapshot: Row) -> Row:
     client_id, ts_ns, status, detail = snapshot
-    return (client_id, ts_ns, status.value, detail)  # type: ignore[attr-defined]
+    return (client_id, ts_ns, status.value, redact(detail))  # type: ignore[attr-defined,arg-type]
 
 
 def order_event_row(order: Order, detail: str) -> Row:

@@ -28,11 +28,12 @@ from app.ui.context import UiContext
 from app.ui.tables import watchlist_store as store
 from app.ui.tables.feedback import MessageLine
 from app.ui.tables.formatting import Precision, fmt_decimal, fmt_pct
-from app.ui.tables.table_model import RIGHT, Column, RowTableModel, sign_tone
+from app.ui.tables.table_model import RIGHT, Column, RowTableModel, Tone, sign_tone
 from app.ui.tables.table_view import RowSortProxy, make_table, select_key, selected_row
 
 log = logging.getLogger(__name__)
 DEFAULT_LIST = "Demo"
+VENUE_LIST = "Watchlist"
 
 
 def watchlist_columns(precision: Precision) -> tuple[Column[MarketSnapshot], ...]:
@@ -47,7 +48,7 @@ def watchlist_columns(precision: Precision) -> tuple[Column[MarketSnapshot], ...
 
     col = Column[MarketSnapshot]
     return (
-        col("symbol", "Symbol", lambda s: s.symbol),
+        col("symbol", "Symbol", _symbol_text, tone=_stale_tone),
         col("last", "Last", lambda s: s.last, price, RIGHT, flash=True),
         col("change", "Chg %", lambda s: s.change_pct, pct, RIGHT, tone=sign_tone),
         col("bid", "Bid", lambda s: s.bid, price, RIGHT, flash=True),
@@ -57,13 +58,23 @@ def watchlist_columns(precision: Precision) -> tuple[Column[MarketSnapshot], ...
     )
 
 
+def _symbol_text(snapshot: MarketSnapshot) -> str:
+    return f"{snapshot.symbol}  STALE" if snapshot.stale else snapshot.symbol
+
+
+def _stale_tone(_value: object, snapshot: MarketSnapshot) -> Tone | None:
+    return Tone.DOWN if snapshot.stale else None
+
+
 class WatchlistPanel(QWidget):
     symbol_selected = Signal(str)
 
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.path = ctx.settings.data_dir / store.FILE_NAME
+        # each account has its own lists: a venue's symbols are not the demo market's
+        self.path = (ctx.state_dir or ctx.settings.data_dir) / store.FILE_NAME
+        self.default_list = DEFAULT_LIST if ctx.state_dir is None else VENUE_LIST
         self.symbols = sorted(ctx.engine.instruments)
         #: False after a malformed file was found: the trader's file is kept, not overwritten
         self.can_save = True
@@ -216,7 +227,7 @@ class WatchlistPanel(QWidget):
 
     # --- loading and saving ----------------------------------------------------------------
     def _defaults(self) -> store.Watchlists:
-        return store.Watchlists({DEFAULT_LIST: list(self.symbols)}, DEFAULT_LIST)
+        return store.Watchlists({self.default_list: list(self.symbols)}, self.default_list)
 
     def _load(self) -> store.Watchlists:
         self.load_error: str | None = None

@@ -1,0 +1,1 @@
+"""Fyers (Indian equities, NSE/BSE) through the fyers-apiv3 SDK: ``FyersVenue.open(config)``."""
