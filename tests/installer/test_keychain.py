@@ -14,12 +14,13 @@ import keyring
 import pytest
 from keyring.backend import KeyringBackend
 from keyring.backends import chainer, fail, null
-from keyring.errors import KeyringError, PasswordDeleteError
+from keyring.errors import KeyringError
 
 from app import keychain
 from app.cli import EXIT_NO_KEYCHAIN
 from app.cli import main as cli_main
 from app.engine.domain.errors import ValidationError
+from tests.support.keychain import MemoryKeychain as MemoryKeyring
 
 
 def unregistered(cls: type[KeyringBackend]) -> type[KeyringBackend]:
@@ -27,27 +28,6 @@ def unregistered(cls: type[KeyringBackend]) -> type[KeyringBackend]:
     # in the same test session could choose one of these fakes as the machine's keychain
     KeyringBackend._classes.discard(cls)  # type: ignore[attr-defined]
     return cls
-
-
-@unregistered
-class MemoryKeyring(KeyringBackend):
-    """A secure-rated backend keeping secrets in a dict: the OS keychain's stand-in."""
-
-    priority = 5  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.items: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.items.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.items[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if self.items.pop((service, username), None) is None:
-            raise PasswordDeleteError("no such secret")
 
 
 @unregistered
@@ -202,7 +182,7 @@ def test_backend_failures_are_reported_with_the_backend_name(use_backend) -> Non
 def test_status_reports_the_verdict_and_what_keyring_loaded(use_backend) -> None:
     use_backend(MemoryKeyring())
     found = keychain.status()
-    assert found.secure and "MemoryKeyring (priority 5.0)" in found.backend
+    assert found.secure and "MemoryKeychain (priority 5.0)" in found.backend
     use_backend(fail.Keyring())
     found = keychain.status()
     assert not found.secure and "no usable OS keychain" in (found.reason or "")

@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 
 from keyring.backend import KeyringBackend
-from keyring.errors import PasswordDeleteError
+from keyring.errors import KeyringError, PasswordDeleteError
 
 ENV_FILE = "TRADEDESK_TEST_KEYCHAIN"
 BACKEND = "tests.support.keychain.ProcessKeychain"
@@ -27,16 +27,22 @@ class MemoryKeychain(KeyringBackend):
     def __init__(self) -> None:
         super().__init__()
         self.items: dict[tuple[str, str], str] = {}
+        self.fail_on_set: str | None = None  # a username whose set_password fails (locked)
 
     def get_password(self, service: str, username: str) -> str | None:
         return self.items.get((service, username))
 
     def set_password(self, service: str, username: str, password: str) -> None:
+        if self.fail_on_set is not None and username == self.fail_on_set:
+            raise KeyringError("keychain is locked")
         self.items[(service, username)] = password
 
     def delete_password(self, service: str, username: str) -> None:
         if self.items.pop((service, username), None) is None:
             raise PasswordDeleteError("no such secret")
+
+    def secrets(self) -> dict[str, str]:
+        return {user: value for (_, user), value in self.items.items()}
 
 
 class ProcessKeychain(KeyringBackend):

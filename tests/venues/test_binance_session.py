@@ -4,9 +4,6 @@ and orders are placed, modified, canceled and filled through the real ccxt clien
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -16,17 +13,10 @@ from app.engine.domain.orders import OrderRequest, OrderSide, OrderStatus, Order
 from app.venue_session import VenueSession
 from tests.emulators.binance import BinanceEmulator
 from tests.support.keychain import MemoryKeychain
+from tests.support.waiting import eventually
 from tests.venues.fixtures import API_KEY, SECRET, SYMBOLS, emulator_settings
 
 D = Decimal
-
-
-async def eventually(condition: Callable[[], object], within: float = 10.0) -> None:
-    deadline = time.monotonic() + within
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {within}s")
-        await asyncio.sleep(0.02)
 
 
 async def test_testnet_account_trades_through_the_real_ccxt_client(

@@ -5,8 +5,6 @@ journal and the venue agree."""
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from functools import partial
@@ -20,19 +18,12 @@ from app.venue_session import OpenedVenue, VenueSession, _open_fyers
 from tests.emulators.fyers.fixtures import Clock, fyers_clock, fyers_emu, fyers_sockets
 from tests.emulators.fyers.server import APP_ID, SECRET, TOKEN, FyersEmulator
 from tests.emulators.fyers.sockets import FakeSocketFactory
+from tests.support.waiting import eventually
 
 __all__ = ["fyers_clock", "fyers_emu", "fyers_sockets"]
 D = Decimal
 SYMBOLS = ("NSE:SBIN-EQ", "NSE:IDEA-EQ")
 CREDENTIALS = {"app_id": APP_ID, "secret_key": SECRET, "access_token": TOKEN}
-
-
-async def eventually(condition: Callable[[], object], within: float = 10.0) -> None:
-    deadline = time.monotonic() + within
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {within}s")
-        await asyncio.sleep(0.02)
 
 
 def account() -> Account:

@@ -1,16 +1,5 @@
-"""Waiting in async UI tests: qtbot.waitUntil spins a nested Qt loop, which under qasync
-would re-enter the asyncio loop; awaiting a sleep lets the engine and the timers run."""
+"""Waiting in async UI tests (see tests/support/waiting.py)."""
 
-from __future__ import annotations
+from tests.support.waiting import eventually
 
-import asyncio
-import time
-from collections.abc import Callable
-
-
-async def eventually(condition: Callable[[], object], within: float = 5.0) -> None:
-    deadline = time.monotonic() + within
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {within}s")
-        await asyncio.sleep(0.02)
+__all__ = ["eventually"]
