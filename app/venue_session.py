@@ -78,7 +78,6 @@ class VenueSession:
     bots: BotManager
     news: NewsService
     _venue: OpenedVenue
-    _paper: PaperExchange | None = None
     candle_file: None = None  # a live venue's history comes from the venue, not a file
     _closed: bool = field(default=False)
 
@@ -105,6 +104,7 @@ class VenueSession:
         folder = account_journal_dir(settings, account)
         journal = Journal.open(folder)
         venue: OpenedVenue | None = None
+        engine: TradingEngine | None = None
         try:
             venue = await (opener or open_venue)(settings, account, credentials, folder)
             instruments = list(venue.data.instruments())
@@ -167,16 +167,15 @@ class VenueSession:
             if tune:
                 tune_gc()
         except BaseException:
+            if engine is not None:  # its streams and checks end before the venue closes
+                await engine.stop()
             if venue is not None:
                 await venue.close()
             journal.close()
             raise
-        for line in findings:
-            log.warning("%s: reconciled: %s", account.label, line)
         return cls(
-            settings, account, journal, venue.data, execution, engine, findings, bots, news,
-            venue, paper,
-        )  # fmt: skip
+            settings, account, journal, venue.data, execution, engine, findings, bots, news, venue
+        )
 
     async def close(self) -> None:
         if self._closed:

@@ -7,9 +7,12 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
 from app.accounts.model import AccountMode
 from app.bootstrap import open_accounts, open_session
 from app.engine.domain.orders import OrderRequest, OrderSide, OrderStatus, OrderType
+from app.engine.venue_errors import AuthenticationFailed
 from app.venue_session import VenueSession
 from tests.emulators.binance import BinanceEmulator
 from tests.support.keychain import MemoryKeychain
@@ -92,4 +95,26 @@ async def test_testnet_account_trades_through_the_real_ccxt_client(
         assert {f.trade_id for f in again.engine.oms.fills} == venue_trades
     finally:
         await again.close()
+        accounts.store.close()
+
+
+async def test_a_refused_key_fails_the_open_cleanly(
+    data_dir: Path, emu: BinanceEmulator, keychain: MemoryKeychain
+) -> None:
+    """A wrong secret: the session does not open, says why, and leaves nothing locked or half
+    written, so the same account opens once the key is fixed."""
+    settings = emulator_settings(data_dir, emu)
+    accounts = open_accounts(settings)
+    try:
+        account = accounts.add(
+            "binance", "Emu", AccountMode.TESTNET, SYMBOLS,
+            {"api_key": API_KEY, "secret": "a-wrong-secret-000000"},
+        )  # fmt: skip
+        accounts.set_active(account.id)
+        with pytest.raises(AuthenticationFailed):
+            await open_session(settings, accounts)
+        accounts.update(account.id, credentials={"secret": SECRET})
+        session = await open_session(settings, accounts)
+        await session.close()
+    finally:
         accounts.store.close()
