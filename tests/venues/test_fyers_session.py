@@ -83,3 +83,36 @@ async def test_fyers_account_opens_trades_and_restarts_in_agreement(
         assert again.engine.portfolio.position_qty("NSE:SBIN-EQ") == D("5")
     finally:
         await again.close()
+
+
+async def test_delivery_shares_bought_yesterday_still_agree_this_morning(
+    data_dir: Path, fyers_emu: FyersEmulator, fyers_sockets: FakeSocketFactory, fyers_clock: Clock
+) -> None:
+    """CNC shares bought today move from Fyers' positions to its holdings overnight: the
+    next morning's reconciliation must still find them (not halt on a missing balance)."""
+    settings = Settings(data_dir).updated(
+        {"venue_urls": {"fyers": {"api": fyers_emu.base_url}}, "live_data_probe": False}
+    )
+    open_session = partial(
+        VenueSession.open, settings, account(), CREDENTIALS,
+        opener=opener(fyers_sockets, fyers_clock),  # type: ignore[arg-type]
+    )  # fmt: skip
+    session = await open_session()
+    try:
+        engine = session.engine
+        await eventually(lambda: "NSE:SBIN-EQ" in engine.portfolio.last_prices)
+        buy = await engine.place_order(
+            OrderRequest("NSE:SBIN-EQ", OrderSide.BUY, OrderType.MARKET, D("3"))
+        )
+        await eventually(lambda: buy.status is OrderStatus.FILLED)
+    finally:
+        await session.close()
+    fyers_emu.book.roll_day()
+    assert not fyers_emu.book.positions and fyers_emu.book.holdings["NSE:SBIN-EQ"]["quantity"] == 3
+    morning = await open_session()
+    try:
+        assert morning.engine.risk.state.value == "active", morning.findings
+        assert not [f for f in morning.findings if "differ" in f], morning.findings
+        assert (await morning.execution.balances())["SBIN"] == D("3")
+    finally:
+        await morning.close()

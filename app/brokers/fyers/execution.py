@@ -241,12 +241,15 @@ class FyersExecutionClient:
         return out
 
     async def balances(self) -> dict[str, Decimal]:
-        """INR cash (Total Balance) and today's net shares per ticker (positions)."""
+        """INR cash (Total Balance) and the shares held per ticker: past days' delivery
+        holdings plus today's net positions (without the holdings, shares bought for
+        delivery would vanish the next morning and halt the account on a mismatch)."""
         funds = await retry_read(lambda: self._rest.call("funds"), "funds", self._read_backoff)
         positions = await retry_read(
             lambda: self._rest.call("positions"), "positions", self._read_backoff
         )
-        return parsing.balances_from_funds(funds) | parsing.net_positions(positions)
+        held = await retry_read(lambda: self._rest.call("holdings"), "holdings", self._read_backoff)
+        return parsing.balances_from_funds(funds) | parsing.shares_held(held, positions)
 
     async def recent_fills(self, symbols: Sequence[str], since_ns: int) -> Sequence[Fill]:
         wanted = set(symbols)

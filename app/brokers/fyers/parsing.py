@@ -353,6 +353,33 @@ def net_positions(body: Mapping[str, object]) -> dict[str, Decimal]:
     return out
 
 
+def holdings(body: Mapping[str, object]) -> dict[str, Decimal]:
+    """Delivery shares held from past days per ticker, as the day started (``quantity``;
+    today's buys and sells of them are in the positions, so the two add up)."""
+    out: dict[str, Decimal] = {}
+    for row in _list(body.get("holdings")):
+        if not isinstance(row, Mapping):
+            continue
+        symbol = str(row.get("symbol", ""))
+        if ":" not in symbol:
+            continue
+        qty = dec(row.get("quantity", 0), "quantity")
+        if qty:
+            base = symbol.split(":", 1)[1].rsplit("-", 1)[0]
+            out[base] = out.get(base, ZERO) + qty
+    return out
+
+
+def shares_held(
+    holdings_body: Mapping[str, object], positions_body: Mapping[str, object]
+) -> dict[str, Decimal]:
+    """Shares per ticker now: past days' holdings plus today's net positions."""
+    total = holdings(holdings_body)
+    for base, qty in net_positions(positions_body).items():
+        total[base] = total.get(base, ZERO) + qty
+    return {base: qty for base, qty in total.items() if qty}
+
+
 # --- helpers ----------------------------------------------------------------------------
 def _list(value: object) -> list[object]:
     return list(value) if isinstance(value, list) else []

@@ -173,3 +173,23 @@ def test_values_refuse_garbage() -> None:
     with pytest.raises(ValidationError, match="whole number"):
         parsing.whole_shares(Decimal("2.5"))
     assert parsing.whole_shares(Decimal("3.000")) == 3
+
+
+def test_shares_held_add_past_holdings_and_todays_positions() -> None:
+    held = {
+        "s": "ok",
+        "holdings": [
+            {"symbol": "NSE:SBIN-EQ", "quantity": 10, "remainingQuantity": 6},
+            {"symbol": "NSE:IDEA-EQ", "quantity": 4, "remainingQuantity": 4},
+            {"symbol": "bad"},
+        ],
+    }
+    today = {
+        "netPositions": [
+            {"symbol": "NSE:SBIN-EQ", "netQty": -4, "productType": "CNC"},  # sold 4 today
+            {"symbol": "NSE:IDEA-EQ", "netQty": -4, "productType": "CNC"},  # sold them all
+            {"symbol": "NSE:TCS-EQ", "netQty": 2, "productType": "CNC"},
+        ]
+    }
+    assert parsing.holdings(held) == {"SBIN": Decimal(10), "IDEA": Decimal(4)}
+    assert parsing.shares_held(held, today) == {"SBIN": Decimal(6), "TCS": Decimal(2)}

@@ -53,6 +53,7 @@ class Book:
         self.cash = cash
         self.start_cash = cash
         self.positions: dict[str, dict[str, Any]] = {}
+        self.holdings: dict[str, dict[str, Any]] = {}  # delivery (CNC) shares from past days
         self.listeners: list[Callable[[str, dict[str, Any]], None]] = []
         self._ids = itertools.count(15105)
         self._trade_ids = itertools.count(21726639)
@@ -154,6 +155,30 @@ class Book:
         order = self._open_order(body.get("id"))
         self._set_status(order, CANCELED)
         return str(order["id"])
+
+    def roll_day(self) -> None:
+        """A new trading day: yesterday's delivery (CNC) net shares become holdings; the
+        day's positions and tradebook start empty, as Fyers' do."""
+        for position in self.positions.values():
+            if position["productType"] != "CNC" or position["netQty"] == 0:
+                continue
+            symbol = position["symbol"]
+            holding = self.holdings.setdefault(
+                symbol,
+                {
+                    "symbol": symbol,
+                    "holdingType": "T1",
+                    "quantity": 0,
+                    "remainingQuantity": 0,
+                    "costPrice": 0.0,
+                    "exchange": 10,
+                    "segment": 10,
+                },
+            )
+            holding["quantity"] += position["netQty"]
+            holding["remainingQuantity"] = holding["quantity"]
+        self.positions.clear()
+        self.trades.clear()
 
     def set_price(self, symbol: str, bid: str, ask: str) -> None:
         """Move the market; resting limits that now cross fill."""

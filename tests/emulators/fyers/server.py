@@ -75,6 +75,7 @@ class FyersEmulator:
         r.add_get("/api/v3/orders", self._orderbook)
         r.add_get("/api/v3/tradebook", self._tradebook)
         r.add_get("/api/v3/positions", self._positions)
+        r.add_get("/api/v3/holdings", self._holdings)
         r.add_post("/api/v3/orders/sync", self._place)
         r.add_patch("/api/v3/orders/sync", self._modify)
         r.add_delete("/api/v3/orders/sync", self._cancel)
@@ -203,6 +204,18 @@ class FyersEmulator:
 
     async def _tradebook(self, request: web.Request) -> web.Response:
         return _json({"s": "ok", "code": 200, "message": "", "tradeBook": self.book.trades})
+
+    async def _holdings(self, request: web.Request) -> web.Response:
+        rows = list(self.book.holdings.values())
+        return _json(
+            {
+                "s": "ok",
+                "code": 200,
+                "message": "",
+                "holdings": rows,
+                "overall": {"count_total": len(rows)},
+            }
+        )
 
     async def _positions(self, request: web.Request) -> web.Response:
         rows = list(self.book.positions.values())
