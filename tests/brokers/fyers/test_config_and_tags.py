@@ -9,7 +9,7 @@ import pytest
 from app.brokers.fyers.config import FyersConfig
 from app.brokers.fyers.order_tags import client_id_from_tag, tag_for, tag_matches
 from app.engine.domain.errors import ValidationError
-from app.engine.domain.ids import bot_source, new_client_order_id
+from app.engine.domain.ids import MAX_CLIENT_ID, bot_source, new_client_order_id
 
 
 def config(tmp_path: Path, **kw: object) -> FyersConfig:
@@ -50,8 +50,9 @@ def test_a_missing_token_says_log_in(tmp_path: Path) -> None:
 
 
 def test_our_client_ids_round_trip_through_the_tag() -> None:
-    for source in ("manual", "external", bot_source("ema_9")):
+    for source in ("manual", "external", bot_source("ema_9"), bot_source("scalper_eth2")):
         client_id = new_client_order_id(source)
+        assert len(client_id) <= MAX_CLIENT_ID
         tag = tag_for(client_id)
         assert tag.isalnum() and len(tag) <= 30
         assert client_id_from_tag(tag) == client_id
