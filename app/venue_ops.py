@@ -17,7 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from app.accounts.model import Account, AccountMode
+from app.accounts.model import Account, AccountMode, account_folder
 from app.accounts.ops import OpenBrowser, PasteUrl
 from app.engine.domain.errors import ValidationError
 from app.engine.ports import KeyPermissions
@@ -155,7 +155,7 @@ class VenueOpsImpl:
             raise ValidationError("credentials.access_token", "log in to Fyers first")
         return FyersConfig(
             app_id=credentials.get("app_id", ""),
-            log_dir=self.data_dir / "accounts" / account.id / "fyers-logs",
+            log_dir=account_folder(self.data_dir, account.id) / "fyers-logs",
             secret_key=credentials.get("secret_key", ""),
             redirect_url=credentials.get("redirect_url", ""),
             access_token=token,

@@ -15,14 +15,13 @@ trades; then the streams start and the bots come back.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from app.accounts.model import Account, AccountMode
+from app.accounts.model import Account, AccountMode, account_folder
 from app.bots.config import StrategyResolver
 from app.bots.manager import BotManager
 from app.brokers.paper import PaperConfig, PaperExchange
@@ -39,7 +38,6 @@ from app.paper_session import PAPER_VENUE
 from app.redaction import register_secret
 from app.settings import Settings
 
-log = logging.getLogger(__name__)
 
 
 @runtime_checkable
@@ -60,10 +58,6 @@ class OpenedVenue:
 
 
 VenueOpener = Callable[[Settings, Account, Mapping[str, str], Path], Awaitable[OpenedVenue]]
-
-
-def account_journal_dir(settings: Settings, account: Account) -> Path:
-    return settings.data_dir / "accounts" / account.id
 
 
 @dataclass(slots=True)
@@ -101,7 +95,7 @@ class VenueSession:
             raise ValidationError("account", "the demo account runs as a PaperSession")
         for value in credentials.values():
             register_secret(value)  # masked in every log line from here on
-        folder = account_journal_dir(settings, account)
+        folder = account_folder(settings.data_dir, account.id)
         journal = Journal.open(folder)
         venue: OpenedVenue | None = None
         engine: TradingEngine | None = None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 
 from app.engine.domain.errors import ValidationError
 
@@ -64,6 +65,15 @@ class Account:
     @property
     def is_live(self) -> bool:
         return self.mode is AccountMode.LIVE
+
+
+ACCOUNTS_DIR = "accounts"
+
+
+def account_folder(data_dir: Path, account_id: str) -> Path:
+    """Where an account keeps its journal, watchlists and venue logs (the demo account uses
+    the data folder itself)."""
+    return data_dir / ACCOUNTS_DIR / account_id
 
 
 def secret_name(account_id: str, field: str) -> str:

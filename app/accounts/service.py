@@ -18,10 +18,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from app.accounts.model import (
+    ACCOUNTS_DIR,
     DEMO_ACCOUNT,
     DEMO_ACCOUNT_ID,
     Account,
     AccountMode,
+    account_folder,
     parse_mode,
     slug_for,
     validate_label,
@@ -135,10 +137,10 @@ class AccountService:
         return values
 
     def data_folder(self, account_id: str) -> Path:
-        return self.store.path.parent / "accounts" / account_id
+        return account_folder(self.store.path.parent, account_id)
 
     def _kept_folders(self) -> set[str]:
-        root = self.store.path.parent / "accounts"
+        root = self.store.path.parent / ACCOUNTS_DIR
         return {p.name for p in root.iterdir() if p.is_dir()} if root.is_dir() else set()
 
     # --- writing --------------------------------------------------------------------------

@@ -82,7 +82,7 @@ def _sqlite_errors(path: Path) -> Iterator[None]:
 
 
 class _Base(DeclarativeBase):
-    pass
+    """accounts.sqlite's own tables (a metadata apart from the journal's)."""
 
 
 class _Meta(_Base):

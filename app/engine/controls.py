@@ -101,10 +101,13 @@ class TradingControls:
         self.bus.publish(TradingStateChanged(state, reason, now))
 
     # --- figures --------------------------------------------------------------------------
-    def day_pnl(self) -> Decimal:
+    def day_pnl(self, equity: Decimal | None = None) -> Decimal:
+        """Today's P&L; ``equity`` when the caller has just computed it (it sums every
+        asset at its mark)."""
         if self._day_pending:
             return Decimal(0)
-        return self.portfolio.equity() - self.day_start_equity
+        now = self.portfolio.equity() if equity is None else equity
+        return now - self.day_start_equity
 
     # --- actions --------------------------------------------------------------------------
     async def kill_switch(self, now: int, *, flatten: bool = False) -> int:

@@ -348,7 +348,8 @@ class TradingEngine:
     def publish_account(self) -> AccountChanged:
         p = self.portfolio
         equity = p.equity()
-        event = AccountChanged(equity, p.cash, self.controls.day_pnl(), self.clock.now_ns())
+        day_pnl = self.controls.day_pnl(equity)
+        event = AccountChanged(equity, p.cash, day_pnl, self.clock.now_ns())
         self.bus.publish(event)
         return event
 

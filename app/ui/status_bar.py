@@ -68,7 +68,7 @@ class StatusBar(QStatusBar):
         state = feed_state(age)
         color = {"live": self.colors.up, "stale": self.colors.warn}.get(state, self.colors.down)
         self.feed.setText(f"feed: {state}")
-        self.feed.setStyleSheet(f"color: {color}")
+        _restyle(self.feed, f"color: {color}")
         self.feed_age.setText("age: —" if age is None else f"age: {age * 1000:,.0f} ms")
         self.loop.setText(
             f"loop lag: {self.lag.last_ms:.1f} ms (p99 {self.lag.percentile(99):.1f})"
@@ -102,12 +102,12 @@ class StatusBar(QStatusBar):
             names = ", ".join(f"{e.stream} stream" for e in down)
             self.venue.setText(f"{down[0].venue}: {names} DOWN, reconnecting")
             self.venue.setToolTip("\n".join(f"{e.stream}: {e.reason}" for e in down))
-            self.venue.setStyleSheet(f"color: {self.colors.down}; font-weight: bold;")
+            _restyle(self.venue, f"color: {self.colors.down}; font-weight: bold;")
         else:
             venue = next(iter(streams.values())).venue
             self.venue.setText(f"{venue}: connected")
             self.venue.setToolTip(", ".join(sorted(s for _v, s in streams)) + " streams up")
-            self.venue.setStyleSheet(f"color: {self.colors.up}")
+            _restyle(self.venue, f"color: {self.colors.up}")
 
     def _on_account(self, event: AccountChanged) -> None:
         self.equity.setText(f"equity: {event.equity:,.2f}")
@@ -116,7 +116,7 @@ class StatusBar(QStatusBar):
     def _show_pnl(self, pnl: Decimal) -> None:
         color = self.colors.up if pnl >= 0 else self.colors.down
         self.day_pnl.setText(f"day P&L: {pnl:+,.2f}")
-        self.day_pnl.setStyleSheet(f"color: {color}")
+        _restyle(self.day_pnl, f"color: {color}")
 
     def _on_state(self, event: TradingStateChanged) -> None:
         self._on_state_value(event.state.value, event.reason)
@@ -128,3 +128,10 @@ class StatusBar(QStatusBar):
         self.state.setText(state.upper())
         self.state.setToolTip(reason or state)
         self.state.setStyleSheet(f"color: white; background: {color}; font-weight: bold;")
+
+
+def _restyle(label: QLabel, css: str) -> None:
+    """Set a style sheet only when it changes: each set re-polishes the widget, and the
+    refresh runs four times a second."""
+    if label.styleSheet() != css:
+        label.setStyleSheet(css)

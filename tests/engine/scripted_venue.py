@@ -42,6 +42,9 @@ from app.engine.ports import (
 )
 from app.engine.store import Journal
 from tests.engine.harness import INSTRUMENTS, START_NS
+from tests.support.waiting import eventually
+
+__all__ = ["ScriptedSession", "ScriptedVenue", "VenueSideOrder", "eventually"]
 
 VENUE = "scripted"
 
@@ -293,12 +296,3 @@ class ScriptedSession:
     async def close(self) -> None:
         await self.engine.stop()
         self.journal.close()
-
-
-async def eventually(condition: object, *, within_s: float = 5.0) -> None:
-    """Wait (yielding to the loop) until ``condition()`` is true; fail after ``within_s``."""
-    assert callable(condition)
-    async with asyncio.timeout(within_s):
-        # polling: the condition is state of the code under test, which signals nothing
-        while not condition():  # noqa: ASYNC110
-            await asyncio.sleep(0.005)

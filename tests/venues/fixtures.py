@@ -11,6 +11,10 @@ import keyring
 import pytest
 from keyring.backend import KeyringBackend
 
+from app.accounts.model import Account, AccountMode
+from app.accounts.service import AccountService
+from app.bootstrap import open_accounts
+from app.engine.domain.orders import OrderStatus
 from app.settings import Settings
 from tests.conftest import SHARED_DATA
 from tests.emulators.binance import BinanceEmulator
@@ -57,3 +61,28 @@ def emulator_settings(data_dir: Path, emulator: BinanceEmulator) -> Settings:
     )
     settings.save()
     return settings
+
+
+def add_emulator_account(
+    settings: Settings, label: str = "Emu testnet", *, secret: str = SECRET, activate: bool = True
+) -> tuple[AccountService, Account]:
+    """A Binance testnet account on the emulator, its key in the (stand-in) keychain, as the
+    Accounts dialog adds one; active unless told otherwise."""
+    accounts = open_accounts(settings)
+    account = accounts.add(
+        "binance", label, AccountMode.TESTNET, SYMBOLS, {"api_key": API_KEY, "secret": secret}
+    )
+    if activate:
+        accounts.set_active(account.id)
+    return accounts, account
+
+
+#: the emulator's order status -> ours
+VENUE_STATUS = {
+    "NEW": OrderStatus.ACCEPTED,
+    "PARTIALLY_FILLED": OrderStatus.PARTIALLY_FILLED,
+    "FILLED": OrderStatus.FILLED,
+    "CANCELED": OrderStatus.CANCELED,
+    "EXPIRED": OrderStatus.EXPIRED,
+    "REJECTED": OrderStatus.REJECTED,
+}

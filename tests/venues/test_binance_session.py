@@ -17,7 +17,7 @@ from app.venue_session import VenueSession
 from tests.emulators.binance import BinanceEmulator
 from tests.support.keychain import MemoryKeychain
 from tests.support.waiting import eventually
-from tests.venues.fixtures import API_KEY, SECRET, SYMBOLS, emulator_settings
+from tests.venues.fixtures import API_KEY, SECRET, SYMBOLS, add_emulator_account, emulator_settings
 
 D = Decimal
 
@@ -26,12 +26,7 @@ async def test_testnet_account_trades_through_the_real_ccxt_client(
     data_dir: Path, emu: BinanceEmulator, keychain: MemoryKeychain
 ) -> None:
     settings = emulator_settings(data_dir, emu)
-    accounts = open_accounts(settings)
-    account = accounts.add(
-        "binance", "Emu testnet", AccountMode.TESTNET, SYMBOLS,
-        {"api_key": API_KEY, "secret": SECRET},
-    )  # fmt: skip
-    accounts.set_active(account.id)
+    accounts, account = add_emulator_account(settings)
     assert API_KEY in keychain.items.values()  # the key went to the keychain ...
     session = await open_session(settings, accounts)
     try:

@@ -32,25 +32,22 @@ import keyring
 import pytest
 from keyring.backend import KeyringBackend
 
-from app.accounts.model import AccountMode
-from app.bootstrap import open_accounts
 from app.engine.domain.orders import OrderStatus
 from app.engine.store import Journal
 from tests.emulators.binance import ThreadedBinanceEmulator
 from tests.support.keychain import BACKEND, ENV_FILE, ProcessKeychain
-from tests.venues.fixtures import API_KEY, SECRET, SYMBOLS, emulator_settings
+from tests.venues.fixtures import (
+    API_KEY,
+    SECRET,
+    SYMBOLS,
+    VENUE_STATUS,
+    add_emulator_account,
+    emulator_settings,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
 D = Decimal
-STATUS = {  # the venue's order status -> ours
-    "NEW": OrderStatus.ACCEPTED,
-    "PARTIALLY_FILLED": OrderStatus.PARTIALLY_FILLED,
-    "FILLED": OrderStatus.FILLED,
-    "CANCELED": OrderStatus.CANCELED,
-    "EXPIRED": OrderStatus.EXPIRED,
-    "REJECTED": OrderStatus.REJECTED,
-}
 
 
 @pytest.fixture
@@ -140,11 +137,7 @@ def test_sigkill_at_every_stage_on_a_real_venue_protocol(
 ) -> None:
     emu = venue
     settings = emulator_settings(data_dir, emu.emulator)
-    accounts = open_accounts(settings)
-    account = accounts.add(
-        "binance", "Emu", AccountMode.TESTNET, SYMBOLS, {"api_key": API_KEY, "secret": SECRET}
-    )
-    accounts.set_active(account.id)
+    accounts, account = add_emulator_account(settings, "Emu")
     accounts.store.close()
     log = tmp_path / "app.log"
     placed = lambda: len(emu.emulator.orders_by_id)  # noqa: E731
@@ -197,7 +190,7 @@ def test_sigkill_at_every_stage_on_a_real_venue_protocol(
         if vo.client_id.startswith("web_") and not vo.is_open:
             continue  # a web order that filled while we were down: only its fills are ours
         assert ours is not None, f"the venue's order {vo.client_id} is not in the journal"
-        assert ours.status is STATUS[vo.status], (vo.client_id, vo.status, ours.status)
+        assert ours.status is VENUE_STATUS[vo.status], (vo.client_id, vo.status, ours.status)
         assert ours.filled_qty == vo.executed, vo.client_id
     at_venue = {o.client_id for o in venue_orders}
     for cid, order in orders.items():

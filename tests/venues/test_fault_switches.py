@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from app.accounts.model import AccountMode
-from app.bootstrap import open_accounts, open_session
+from app.bootstrap import open_session
 from app.engine.domain.errors import ValidationError
 from app.engine.domain.orders import OrderRequest, OrderSide, OrderStatus, OrderType
 from app.venue_session import VenueSession
@@ -23,18 +22,15 @@ from tests.emulators.binance import BinanceEmulator
 from tests.emulators.binance.faults import Faults
 from tests.support.keychain import MemoryKeychain
 from tests.support.waiting import eventually
-from tests.venues.fixtures import API_KEY, SECRET, SYMBOLS, emulator_settings
+from tests.venues.fixtures import (
+    VENUE_STATUS,
+    add_emulator_account,
+    emulator_settings,
+)
 
 pytestmark = pytest.mark.slow
 D = Decimal
 POST = ["POST /api/v3/order"]
-STATUS = {
-    "NEW": OrderStatus.ACCEPTED,
-    "PARTIALLY_FILLED": OrderStatus.PARTIALLY_FILLED,
-    "FILLED": OrderStatus.FILLED,
-    "CANCELED": OrderStatus.CANCELED,
-    "EXPIRED": OrderStatus.EXPIRED,
-}
 SWITCHES: dict[str, Callable[[Faults], None]] = {
     "429": lambda f: f.rate_limit(429, retry_after_s=1, times=2, paths=POST),
     "418": lambda f: f.rate_limit(418, retry_after_s=1, times=1, paths=POST),
@@ -54,11 +50,7 @@ async def test_no_order_is_duplicated_or_lost_under_a_fault(
     switch: str, data_dir: Path, emu: BinanceEmulator, keychain: MemoryKeychain
 ) -> None:
     settings = emulator_settings(data_dir, emu)
-    accounts = open_accounts(settings)
-    account = accounts.add(
-        "binance", "Emu", AccountMode.TESTNET, SYMBOLS, {"api_key": API_KEY, "secret": SECRET}
-    )
-    accounts.set_active(account.id)
+    accounts, _ = add_emulator_account(settings, "Emu")
     session = await open_session(settings, accounts)
     assert isinstance(session, VenueSession)
     engine = session.engine
@@ -98,7 +90,7 @@ async def test_no_order_is_duplicated_or_lost_under_a_fault(
         assert all(n == 1 for n in counts.values()), f"placed twice: {counts}"
         for vo in venue_orders:
             ours = engine.oms.orders[vo.client_id]
-            assert ours.status is STATUS[vo.status], (switch, vo.client_id, vo.status, ours)
+            assert ours.status is VENUE_STATUS[vo.status], (switch, vo.client_id, vo.status, ours)
             assert ours.filled_qty == vo.executed
         for cid, order in engine.oms.orders.items():
             if cid not in counts:  # the venue never had it: refused, or still being looked up

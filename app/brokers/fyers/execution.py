@@ -138,7 +138,7 @@ class FyersExecutionClient:
             try:
                 await self._task
             except asyncio.CancelledError:
-                pass
+                log.debug("fyers order socket task stopped")  # what cancel() asked for
             except Exception:
                 log.exception("fyers order socket task failed")
             self._task = None

@@ -339,35 +339,13 @@ def balances_from_funds(body: Mapping[str, object]) -> dict[str, Decimal]:
 
 def net_positions(body: Mapping[str, object]) -> dict[str, Decimal]:
     """Net shares per ticker (e.g. "SBIN") from the day's positions, non-zero only."""
-    out: dict[str, Decimal] = {}
-    for row in _list(body.get("netPositions")):
-        if not isinstance(row, Mapping):
-            continue
-        symbol = str(row.get("symbol", ""))
-        if ":" not in symbol:
-            continue
-        qty = dec(row.get("netQty", 0), "netQty")
-        if qty:
-            base = symbol.split(":", 1)[1].rsplit("-", 1)[0]
-            out[base] = out.get(base, ZERO) + qty
-    return out
+    return _shares(body.get("netPositions"), "netQty")
 
 
 def holdings(body: Mapping[str, object]) -> dict[str, Decimal]:
     """Delivery shares held from past days per ticker, as the day started (``quantity``;
     today's buys and sells of them are in the positions, so the two add up)."""
-    out: dict[str, Decimal] = {}
-    for row in _list(body.get("holdings")):
-        if not isinstance(row, Mapping):
-            continue
-        symbol = str(row.get("symbol", ""))
-        if ":" not in symbol:
-            continue
-        qty = dec(row.get("quantity", 0), "quantity")
-        if qty:
-            base = symbol.split(":", 1)[1].rsplit("-", 1)[0]
-            out[base] = out.get(base, ZERO) + qty
-    return out
+    return _shares(body.get("holdings"), "quantity")
 
 
 def shares_held(
@@ -378,6 +356,22 @@ def shares_held(
     for base, qty in net_positions(positions_body).items():
         total[base] = total.get(base, ZERO) + qty
     return {base: qty for base, qty in total.items() if qty}
+
+
+def _shares(rows: object, field: str) -> dict[str, Decimal]:
+    """``field`` summed per ticker ("NSE:SBIN-EQ" -> "SBIN") over rows naming a symbol."""
+    out: dict[str, Decimal] = {}
+    for row in _list(rows):
+        if not isinstance(row, Mapping):
+            continue
+        symbol = str(row.get("symbol", ""))
+        if ":" not in symbol:
+            continue
+        qty = dec(row.get(field, 0), field)
+        if qty:
+            base = symbol.split(":", 1)[1].rsplit("-", 1)[0]
+            out[base] = out.get(base, ZERO) + qty
+    return out
 
 
 # --- helpers ----------------------------------------------------------------------------

@@ -11,13 +11,12 @@ import shiboken6
 from PySide6.QtWidgets import QApplication
 
 from app import bootstrap
-from app.accounts.model import AccountMode
 from app.bootstrap import open_accounts
 from app.ui.main_window import MainWindow
 from tests.emulators.binance import BinanceEmulator
 from tests.support.keychain import MemoryKeychain
 from tests.ui.tables.helpers import eventually
-from tests.venues.fixtures import API_KEY, SECRET, SYMBOLS, emulator_settings
+from tests.venues.fixtures import SYMBOLS, add_emulator_account, emulator_settings
 
 
 def shown_window(title_part: str) -> MainWindow | None:
@@ -35,11 +34,7 @@ async def test_use_this_account_reopens_the_window_on_it(
     data_dir: Path, emu: BinanceEmulator, keychain: MemoryKeychain
 ) -> None:
     settings = emulator_settings(data_dir, emu)
-    accounts = open_accounts(settings)
-    account = accounts.add(
-        "binance", "Emu testnet", AccountMode.TESTNET, SYMBOLS,
-        {"api_key": API_KEY, "secret": SECRET},
-    )  # fmt: skip
+    accounts, account = add_emulator_account(settings, activate=False)
     accounts.store.close()
     app = QApplication.instance()
     assert isinstance(app, QApplication)

@@ -11,15 +11,14 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from app.accounts.model import AccountMode
-from app.bootstrap import build_window, open_accounts, open_session
+from app.bootstrap import build_window, open_session
 from app.engine.domain.errors import ValidationError
 from app.engine.domain.orders import OrderRequest, OrderSide, OrderType
 from app.venue_session import VenueSession
 from tests.emulators.binance import BinanceEmulator
 from tests.support.keychain import MemoryKeychain
 from tests.ui.tables.helpers import eventually
-from tests.venues.fixtures import API_KEY, SECRET, SYMBOLS, emulator_settings
+from tests.venues.fixtures import SYMBOLS, add_emulator_account, emulator_settings
 
 SYMBOL = "BTC/USDT"
 
@@ -28,12 +27,7 @@ async def test_window_trades_on_a_binance_testnet_account(
     data_dir: Path, emu: BinanceEmulator, keychain: MemoryKeychain, qtbot: QtBot
 ) -> None:
     settings = emulator_settings(data_dir, emu)
-    accounts = open_accounts(settings)
-    account = accounts.add(
-        "binance", "Emu testnet", AccountMode.TESTNET, SYMBOLS,
-        {"api_key": API_KEY, "secret": SECRET},
-    )  # fmt: skip
-    accounts.set_active(account.id)
+    accounts, _ = add_emulator_account(settings)
     session = await open_session(settings, accounts)
     assert isinstance(session, VenueSession)
     switched: list[str] = []
