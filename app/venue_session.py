@@ -39,7 +39,6 @@ from app.redaction import register_secret
 from app.settings import Settings
 
 
-
 @runtime_checkable
 class Streaming(Protocol):
     """An adapter half with its own streams (market data, the user-data stream)."""
