@@ -18,6 +18,7 @@ positions); their positions are still theirs, through the portfolio's per-source
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
@@ -38,7 +39,7 @@ from app.bots.stats import BotStats, compute_stats
 from app.bots.store import BotStore
 from app.engine.bus import Priority
 from app.engine.domain.errors import ValidationError
-from app.engine.domain.events import FillRecorded
+from app.engine.domain.events import FillRecorded, OrderUpdated
 from app.engine.domain.fills import Fill
 from app.engine.domain.orders import OrderRequest, OrderSide, OrderType
 from app.engine.domain.values import ZERO
@@ -282,6 +283,10 @@ class BotManager:
             for child in self.engine.oms.working(symbol, bot.config.source):
                 if child.role in PROTECTIVE:
                     await self.engine.oms.cancel(child.client_id, "bot stopped: closing")
+            # a cancel can be answered later than it is asked (an order still being journaled
+            # when the bot stopped, a venue's report): until it is, the order holds the coins
+            # the close would sell, and the close would be refused for want of them
+            await self._orders_gone(symbol, bot.config.source)
             try:
                 order = await self.engine.place_order(
                     OrderRequest(
@@ -297,6 +302,27 @@ class BotManager:
                 bot.log.write(f"closing {qty} {symbol} -> {order.client_id}")
             except ValidationError as exc:
                 bot.log.write(f"closing {symbol} refused: {exc}", logging.ERROR)
+
+    async def _orders_gone(self, symbol: str, source: str) -> None:
+        """Wait (at most the OMS's request timeout) until ``source`` has no working order on
+        ``symbol``."""
+        oms = self.engine.oms
+        if not oms.working(symbol, source):
+            return
+        done = asyncio.get_running_loop().create_future()
+
+        def on_order(_event: OrderUpdated) -> None:
+            if not done.done() and not oms.working(symbol, source):
+                done.set_result(None)
+
+        off = self.engine.bus.subscribe(OrderUpdated, on_order, priority=Priority.STRATEGY)
+        # past the timeout the close is tried anyway: a refusal is logged with its reason
+        try:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(oms.request_timeout_s):
+                    await done
+        finally:
+            off()
 
     # --- fills, stats, curve -------------------------------------------------------------------
     def _on_fill(self, event: FillRecorded) -> None:

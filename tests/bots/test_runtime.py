@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 
 import pytest
@@ -204,6 +205,36 @@ async def test_stop_cancels_the_bots_orders_and_leaves_positions(
     await settle(h, mgr)
     assert h.engine.portfolio.position_qty("BTC/USD") == 0
     assert not stop_loss[0].is_working
+
+
+async def test_stop_and_close_waits_for_an_exit_still_being_journaled(
+    h: Harness, feed: Feed, mgr: BotManager
+) -> None:
+    """Stopped while its own sell is between the journal and the venue: that sell holds the
+    coins until its cancel lands, and the close must wait for it instead of being refused
+    for want of them."""
+    mgr.create(bot("j1"))
+    await mgr.start("j1")
+    feed.bar("BTC/USD", "100.00")
+    await settle(h, mgr)
+    strat = driven(mgr, "j1")
+    strat.buy()  # fills
+    await settle(h, mgr)
+    held = h.engine.portfolio.position_qty("BTC/USD")
+    assert held > 0
+    exit_sell = asyncio.ensure_future(
+        h.engine.place_order(
+            OrderRequest("BTC/USD", OrderSide.SELL, OrderType.LIMIT, held, price="104.00",
+                         source="bot:j1")
+        )
+    )  # fmt: skip
+    await asyncio.sleep(0)  # journaled (pending), not yet at the venue
+    assert [o.status for o in h.engine.oms.working("BTC/USD", "bot:j1")] == [OrderStatus.SUBMITTED]
+    await mgr.stop("j1", close_positions=True)
+    await exit_sell
+    await settle(h, mgr)
+    assert "refused" not in mgr.get("j1").log.text()
+    assert h.engine.portfolio.position_qty("BTC/USD") == 0
 
 
 async def test_manual_buy_changes_what_the_bot_sees(
