@@ -42,7 +42,8 @@ from app.engine.domain.values import to_decimal
 from app.engine.emulator import OrderEmulator
 from app.engine.flatten import close_position, flatten_all, reverse_position
 from app.engine.journal_port import JournalPort
-from app.engine.oms import OrderManager, is_emulated
+from app.engine.oms import OrderManager
+from app.engine.oms_ports import is_emulated
 from app.engine.portfolio import Portfolio
 from app.engine.ports import ExecutionClient, ReportsStatus
 from app.engine.reconcile import DEFAULT_RETRY_S, Reconciler, catch_up
@@ -129,6 +130,7 @@ class TradingEngine:
         )
         self.oms.emulator = self.emulator
         self.brackets = BracketManager(self.oms, journal, self.tasks.spawn)
+        self.oms.pair_modifier = self.brackets.modify_pair
         self.controls = TradingControls(self.bus, journal, self.risk, self.portfolio, self.oms)
         self.reconciler = Reconciler(
             oms=self.oms,
@@ -272,6 +274,9 @@ class TradingEngine:
             validate_bracket(req.bracket, req.side, reference)
 
     async def cancel(self, client_id: str) -> None:
+        order = self.oms.orders.get(client_id)
+        if order is not None and await self.brackets.cancel_one(order, "canceled by trader"):
+            return  # one order of a venue list: its other order was kept
         await self.oms.cancel(client_id, "canceled by trader")
 
     async def cancel_all(self, *, symbol: str | None = None, source: str | None = None) -> int:

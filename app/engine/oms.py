@@ -23,7 +23,6 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from decimal import Decimal
-from typing import Protocol, runtime_checkable
 
 from app.engine.bus import Bus
 from app.engine.domain.errors import InvalidTransition, ValidationError
@@ -52,6 +51,13 @@ from app.engine.domain.orders import (
 )
 from app.engine.journal_port import JournalPort
 from app.engine.lost_orders import LostOrderTracker
+from app.engine.oms_ports import (
+    EMULATED_PREFIX,
+    OrderEmulatorPort,
+    PairModifier,
+    SubmitsAtOnce,
+    is_emulated,
+)
 from app.engine.portfolio import Portfolio
 from app.engine.ports import (
     ExecutionClient,
@@ -65,7 +71,6 @@ from app.engine.risk import RiskDenied, RiskGate
 
 log = logging.getLogger(__name__)
 _INFO = logging.INFO
-EMULATED_PREFIX = "EMU-"
 K = OrderEventKind
 _WORKING = frozenset(s for s in OrderStatus if s.is_working)  # OrderStatus.is_working, as a set
 # Enum members as module constants: on Python 3.11 ``OrderSide.BUY`` goes through
@@ -113,6 +118,8 @@ class OrderManager:
         self.on_unknown: Callable[[Order], None] | None = None
         #: holds engine-side stops; set by the engine after construction
         self.emulator: OrderEmulatorPort | None = None
+        self.partners: dict[str, str] = {}  # venue-held OCO pairs: client id -> the other's
+        self.pair_modifier: PairModifier | None = None  # replaces a pair (set by the engine)
         # a venue in this process that answers before returning (paper) is called directly:
         # no coroutine and no deadline per order, since there is nothing to wait for
         self._submit_now = (
@@ -155,6 +162,17 @@ class OrderManager:
         self.journal.note_order(order, order.history[-1][2])
         self._publish(order, K.SUBMITTED)
         self._apply(order, K.ACCEPTED, venue_order_id=venue_order_id)
+
+    def link_pair(self, first: Order, second: Order) -> None:
+        """The two are one venue list: canceling one cancels both; funds reserved once."""
+        self.partners[first.client_id] = second.client_id
+        self.partners[second.client_id] = first.client_id
+        if self.reservations is not None:
+            self.reservations.pair(first, second)
+
+    def working_partner(self, client_id: str) -> Order | None:
+        partner = self.orders.get(self.partners.get(client_id, ""))
+        return partner if partner is not None and partner.status in _WORKING else None
 
     # --- placing --------------------------------------------------------------------------
     def new_order(self, req: OrderRequest) -> Order:
@@ -252,6 +270,9 @@ class OrderManager:
             return
         if reason:
             self._cancel_reasons[client_id] = reason
+            partner = self.working_partner(client_id)
+            if partner is not None:  # the venue cancels the pair: say why on both
+                self._cancel_reasons[partner.client_id] = f"{reason} (one-cancels-the-other)"
         try:
             async with asyncio.timeout(self.request_timeout_s):
                 await self.client.cancel(order)
@@ -315,6 +336,11 @@ class OrderManager:
             last = self.portfolio.last_prices.get(order.symbol)
             self.risk._check_band(inst, last, new_price, "price")
             self.risk._check_band(inst, last, new_trigger, "trigger_price")
+        if self.working_partner(client_id) is not None:
+            if self.pair_modifier is None:
+                raise ValidationError("order", "is one of a pair and cannot be changed alone")
+            await self.pair_modifier(order, new_price, new_trigger, new_qty)
+            return
         if is_emulated(order):
             self._apply(
                 order, K.MODIFIED, new_price=new_price, new_trigger=new_trigger, new_qty=new_qty
@@ -571,23 +597,3 @@ class OrderManager:
 
     def _publish(self, order: Order, kind: OrderEventKind) -> None:
         self.bus.publish(OrderUpdated(order, kind, order.updated_ns or self.clock()))
-
-
-def is_emulated(order: Order) -> bool:
-    return bool(order.venue_order_id and order.venue_order_id.startswith(EMULATED_PREFIX))
-
-
-@runtime_checkable
-class SubmitsAtOnce(Protocol):
-    """A venue client that may answer a new order before returning (the in-process paper
-    exchange): ``synchronous_submit`` gives that plain call, or None to keep ``submit``."""
-
-    def synchronous_submit(self) -> Callable[[Order], None] | None: ...
-
-
-class OrderEmulatorPort(Protocol):
-    """What the OMS needs from the engine-side stop emulator (see emulator.py)."""
-
-    def hold(self, order: Order, trail_pct: Decimal | None = None) -> None: ...
-
-    def release(self, client_id: str) -> None: ...

@@ -49,6 +49,7 @@ __all__ = [
     "RateLimited",
     "ReportsStatus",
     "StatusSink",
+    "SubmitsOco",
     "VenueBanned",
     "VenueError",
     "VenueOrderState",
@@ -127,6 +128,21 @@ class ExecutionClient(Protocol):
         elsewhere, e.g. on the venue's website), for reconciliation after a restart or a
         reconnect. ``Fill.client_id`` is the venue's client order id (or "" if none)."""
         ...
+
+
+@runtime_checkable
+class SubmitsOco(Protocol):
+    """A venue that holds a stop-loss and a take-profit as one order list
+    (one-cancels-the-other at the venue, funds reserved once). Declared by
+    ``Capabilities.native_oco``.
+
+    Both orders are on one symbol, side and quantity: ``stop`` is a STOP_MARKET or STOP_LIMIT,
+    ``target`` a LIMIT that must rest (a price that would trade at once refuses the list).
+    Reports arrive per order as usual; when one order fills (even partly) the venue expires
+    the other, and canceling either cancels both. Refusals raise OrderRefused, doubt raises
+    OutcomeUnknown (both orders are then looked up by their client ids)."""
+
+    async def submit_oco(self, stop: Order, target: Order) -> None: ...
 
 
 @runtime_checkable

@@ -152,7 +152,10 @@ class RiskGate:
                 f"order value {notional:.2f} is above the max order notional "
                 f"{lim.max_order_notional}",
             )
-        self._check_balance(inst, side, qty, ref, reduces)
+        if not (protective and req.role == "stop_loss"):
+            # a stop-loss shares the coins its take-profit reserves: whichever triggers first
+            # cancels the other (engine-side, or in the venue's list) before it needs them
+            self._check_balance(inst, side, qty, ref, reduces)
         if not reduces:
             self._check_exposure(inst, position, signed, ref)
         if not protective:  # an exit must never wait behind the rate limit

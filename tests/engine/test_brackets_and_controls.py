@@ -18,7 +18,7 @@ from app.engine.domain.orders import (
     OrderStatus,
     OrderType,
 )
-from app.engine.oms import is_emulated
+from app.engine.oms_ports import is_emulated
 from app.engine.risk import RiskDenied
 from tests.engine.harness import Harness
 

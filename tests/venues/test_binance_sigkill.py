@@ -126,8 +126,10 @@ def meanwhile_at_the_venue(emu: ThreadedBinanceEmulator, round_no: int) -> None:
     open_ours = [o for o in emu.orders.values() if o.is_open and o.client_id.startswith("td")]
     if open_ours:
         emu.fill_order(open_ours[0].client_id)
-    if len(open_ours) > 1:
-        emu.cancel_order(open_ours[1].client_id)
+    # a fill of one leg of a bracket's list has expired the other: cancel one still open
+    still_open = [o for o in open_ours[1:] if o.is_open]
+    if still_open:
+        emu.cancel_order(still_open[0].client_id)
     emu.place_web_order("ETH/USDT", "BUY", "LIMIT", "0.1", "1500")  # rests: adopted
     emu.place_web_order("BTC/USDT", "SELL", "MARKET", f"0.00{round_no + 1}")  # fills: external
 

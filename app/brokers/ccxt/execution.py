@@ -23,6 +23,12 @@ from app.brokers.ccxt.account_trades import (
 from app.brokers.ccxt.calls import VenueCalls
 from app.brokers.ccxt.config import CcxtConfig
 from app.brokers.ccxt.connection import StreamHealth
+from app.brokers.ccxt.order_lists import (
+    BINANCE_ORDER_LIST,
+    apply_list_reports,
+    is_list_reply,
+    submit_oco,
+)
 from app.brokers.ccxt.parsing import (
     NS_PER_MS,
     balances_from,
@@ -86,10 +92,9 @@ class CcxtExecutionClient:
             stop_limit_orders=stops and self._quirks.stop_limit,
             modify=self._quirks.edit == EDIT_ORDER and bool(has.get("editOrder")),
             shorting=False,
-            # the venue may have OCO lists (quirks.native_oco) but this adapter sends none:
-            # claiming it would make the engine rest a stop AND a take-profit on one spot
-            # balance, and the venue would refuse the second for want of funds
-            native_oco=False,
+            # a stop-loss and take-profit as one list (funds reserved once); without it the
+            # engine keeps the stop itself, as resting both would need the coins twice
+            native_oco=self._quirks.oco == BINANCE_ORDER_LIST,
         )
         self.book = ReportBook(self.venue)
         self.health = StreamHealth(self.venue, "user")
@@ -121,7 +126,7 @@ class CcxtExecutionClient:
     # --- orders ---------------------------------------------------------------------------
     async def submit(self, order: Order) -> None:
         """Send the order once. Refusals raise OrderRefused; doubt raises OutcomeUnknown."""
-        self._check_client_id(order.client_id)
+        self.check_client_id(order.client_id)
         if order.symbol not in self._instruments:
             raise OrderRefused(f"{order.symbol} is not a market of this session", venue=self.venue)
         kind = _CCXT_TYPE[order.type]
@@ -154,7 +159,13 @@ class CcxtExecutionClient:
         except OrderRefused:
             self.book.forget(order.client_id)  # it does not exist at the venue
             raise
-        await self._apply_reply(reply, order.client_id)
+        await self.apply_reply(reply, order.client_id)
+
+    async def submit_oco(self, stop: Order, target: Order) -> None:
+        """Send a stop-loss and a take-profit as one one-cancels-the-other list."""
+        if not self.capabilities.native_oco:
+            raise OrderRefused(f"{self.venue} takes no one-cancels-the-other lists here")
+        await submit_oco(self, stop, target)
 
     async def cancel(self, order: Order) -> None:
         """Ask the venue to cancel; the outcome is reported (OrderCanceled) when it answers."""
@@ -169,7 +180,7 @@ class CcxtExecutionClient:
 
         reply = await self._calls.cancel(f"cancel {order.client_id}", cancel)
         self.book.track(order.client_id, order.symbol)
-        await self._apply_reply(reply, order.client_id)
+        await self.apply_reply(reply, order.client_id)
 
     async def modify(
         self,
@@ -236,7 +247,7 @@ class CcxtExecutionClient:
                 quantity=quantity,
             )
         )
-        await self._apply_reply(reply, order.client_id)
+        await self.apply_reply(reply, order.client_id)
 
     # --- reads ----------------------------------------------------------------------------
     async def query_order(self, client_id: str, symbol: str | None = None) -> VenueOrderState:
@@ -373,10 +384,13 @@ class CcxtExecutionClient:
         await self._feed.run()
 
     # --- internals ------------------------------------------------------------------------
-    async def _apply_reply(self, reply: Mapping[str, Any], client_id: str) -> None:
+    async def apply_reply(self, reply: Mapping[str, Any], client_id: str) -> None:
         """Reports from a request's reply. The request succeeded: a failure here (fetching
         fills) must not make the caller think it did not; the stream or a reconcile brings
         what is missing."""
+        if is_list_reply(reply):
+            await apply_list_reports(self, reply["info"])
+            return
         try:
             await self.apply_order(reply, client_id=client_id)
         except (VenueError, ValidationError) as exc:
@@ -391,7 +405,7 @@ class CcxtExecutionClient:
                 "%s: could not re-read %s after a failed modify: %s", self.venue, client_id, exc
             )
 
-    def _check_client_id(self, client_id: str) -> None:
+    def check_client_id(self, client_id: str) -> None:
         limit = self._quirks.client_id_max_len
         if not client_id or len(client_id) > limit:
             raise OrderRefused(

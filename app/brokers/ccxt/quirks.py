@@ -12,6 +12,8 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
+from app.brokers.ccxt.order_lists import BINANCE_ORDER_LIST
+
 # How an order is changed in place: ccxt ``edit_order`` (Binance spot turns it into
 # order/cancelReplace, which keeps nothing but the client id we give it) or not at all.
 EDIT_ORDER = "edit_order"
@@ -33,7 +35,9 @@ class VenueQuirks:
     stop_limit: bool = True
     #: how to change a live order (EDIT_ORDER) or None when only cancel + new is possible
     edit: str | None = None
-    native_oco: bool = False
+    #: how a one-cancels-the-other list is sent (order_lists.BINANCE_ORDER_LIST), or None
+    #: when this adapter sends none for the venue (the engine then holds the stop itself)
+    oco: str | None = None
     #: use ccxt.pro's user streams if the exchange has them; False forces polling
     user_streams: bool = True
     #: fetch_open_orders without a symbol is refused (or too costly) at this venue
@@ -66,7 +70,7 @@ _BINANCE = VenueQuirks(
     trigger_param="triggerPrice",  # ccxt sends STOP_LOSS / STOP_LOSS_LIMIT on spot
     stop_limit=True,
     edit=EDIT_ORDER,  # POST /api/v3/order/cancelReplace
-    native_oco=True,
+    oco=BINANCE_ORDER_LIST,  # POST /api/v3/orderList/oco
     open_orders_need_symbol=False,
     my_trades_order_param="orderId",
     trade_client_id_keys=("c", "clientOrderId"),
@@ -94,7 +98,8 @@ _BINANCE = VenueQuirks(
 
 _BY_ID: dict[str, VenueQuirks] = {
     "binance": _BINANCE,
-    "binanceus": _BINANCE,
+    # Binance.US documents only the older POST /api/v3/order/oco, which no test here speaks
+    "binanceus": replace(_BINANCE, oco=None),
     "blofin": VenueQuirks(client_id_max_len=32, edit=None, open_orders_need_symbol=False),
 }
 

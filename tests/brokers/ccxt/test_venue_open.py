@@ -13,6 +13,7 @@ from app.engine.ports import (
     DataClient,
     ExecutionClient,
     ReportsStatus,
+    SubmitsOco,
     VenueUnavailable,
 )
 from tests.emulators.binance import BinanceEmulator
@@ -29,7 +30,8 @@ async def test_markets_become_instruments_and_both_clients_exist(venue: CcxtVenu
     assert btc.min_notional == Decimal(5)
     caps = venue.execution.capabilities
     assert caps.modify and caps.stop_orders and caps.stop_limit_orders
-    assert not caps.native_oco and not caps.shorting  # no OCO lists sent; spot cannot short
+    assert isinstance(venue.execution, SubmitsOco)
+    assert caps.native_oco and not caps.shorting  # brackets go out as OCO lists; spot: no short
 
 
 async def test_without_keys_there_is_no_execution_client(emu: BinanceEmulator) -> None:

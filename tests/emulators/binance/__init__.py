@@ -63,6 +63,21 @@ What each refusal and fault becomes in ccxt 4.5.90 (verified in test_binance_emu
 After close_ws(1006) with a user-data watch open, asyncio logs one "Future exception was
 never retrieved ... NetworkError ... 1006": a future inside ccxt's ws-api client, harmless.
 
+OCO order lists (order_lists.py, verified in test_order_lists.py): POST /api/v3/orderList/oco
+(ccxt: `private_post_orderlist_oco(params)`; default newOrderRespType FULL), DELETE and GET
+/api/v3/orderList, GET /api/v3/openOrderList and /api/v3/allOrderList. Each leg is an ordinary
+order with its orderListId (`g` in executionReport), the stop leg numbered and listed first.
+The list locks funds once (SELL: the base qty; BUY: the dearer leg's quote + fee). A fill or a
+stop trigger on one leg EXPIREs the other and sends `listStatus` ALL_DONE; placing sends
+listStatus EXEC_STARTED. `emu.order_list(listClientOrderId)` gives the list and its legs.
+ccxt 4.5.90 sees: the reply as a raw dict; an expired leg as status "expired" (fetch_order and
+watch_orders); listStatus events ignored; DELETE /api/v3/order on a leg cancels the whole list
+and answers in the LIST's shape (as Binance documents for order.cancel), so `cancel_order`
+returns an order with id/status None and the list reply in `info`. Refusals: bad price
+relation (-2010) and -1014 combination InvalidOrder; missing leg params (-1102) BadRequest;
+cancelReplace on a leg of an open list -2022 (ExchangeError, body has the -2011 cancel refusal).
+drop_reply / delay_reply / server_error(after_processing) apply to the OCO endpoint too.
+
 Note: 5xx and lost or late replies mean UNKNOWN: with `after_processing=True` (server_error),
 drop_reply and delay_reply the order IS booked on the venue.
 """
@@ -70,6 +85,7 @@ drop_reply and delay_reply the order IS booked on the venue.
 from .account import Balance
 from .emulator import BinanceEmulator
 from .faults import Faults
+from .order_lists import OrderList
 from .orders import Fill, Order
 from .symbols import SymbolSpec
 from .threaded import ThreadedBinanceEmulator
@@ -80,6 +96,7 @@ __all__ = [
     "Faults",
     "Fill",
     "Order",
+    "OrderList",
     "SymbolSpec",
     "ThreadedBinanceEmulator",
 ]

@@ -18,6 +18,7 @@ from .auth import Authenticator
 from .book import DepthBook
 from .candles import INTERVAL_MS, CandleStore, load_csv
 from .faults import Faults
+from .order_lists import OrderList, OrderLists
 from .orders import Fill, Order
 from .rest import RestApi
 from .streams import StreamHub
@@ -60,8 +61,8 @@ class BinanceEmulator:
     seed         makes trade sizes, book sizes and generated ids repeatable
     Control: set_price, fill_order, cancel_order, place_web_order, set_balance,
     clock_offset_ms (the venue's clock ahead of ours), api_restrictions (dict), faults,
-    wait_for_stream / wait_for_user_stream; state: orders, orders_by_id, trades, balances,
-    request_counts.
+    wait_for_stream / wait_for_user_stream; state: orders, orders_by_id, order_list, trades,
+    balances, request_counts.
     """
 
     def __init__(
@@ -121,6 +122,7 @@ class BinanceEmulator:
             commission_rate=Decimal(commission_rate),
             seed=seed,
         )
+        self.order_lists = OrderLists(self.venue)
         self.books = {sid: DepthBook(spec, self.venue.rng) for sid, spec in self.specs.items()}
         self.public_trades: dict[str, deque[PublicTrade]] = {
             sid: deque(maxlen=10_000) for sid in self.specs
@@ -259,6 +261,13 @@ class BinanceEmulator:
         """Latest order per client id."""
         return dict(self.venue.by_client_id)
 
+    def order_list(self, list_client_id: str) -> OrderList:
+        """The OCO list with this listClientOrderId (its legs are `.legs`, stop leg first)."""
+        found = self.order_lists.by_client_id.get(list_client_id)
+        if found is None:
+            raise KeyError(f"listClientOrderId {list_client_id!r}: no such order list")
+        return found
+
     @property
     def orders_by_id(self) -> dict[int, Order]:
         return dict(self.venue.orders)
@@ -286,6 +295,9 @@ class BinanceEmulator:
     ) -> None:
         now = fill.time_ms if fill else self.server_ms()
         self.hub.publish_user(order.execution_report(exec_type, now, fill, cancel_client_id))
+
+    def list_status(self, event: dict[str, Any]) -> None:
+        self.hub.publish_user(event)
 
     def balances_changed(self, assets: set[str], time_ms: int) -> None:
         self.hub.publish_user(

@@ -7,7 +7,11 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-ORDER_PATHS = ("POST /api/v3/order", "POST /api/v3/order/cancelReplace")
+ORDER_PATHS = (
+    "POST /api/v3/order",
+    "POST /api/v3/order/cancelReplace",
+    "POST /api/v3/orderList/oco",
+)
 
 
 def _matches(paths: tuple[str, ...] | None, method: str, path: str) -> bool:
@@ -94,7 +98,8 @@ class Faults:
             self._delay = _Shot(times, _paths(paths), seconds=seconds)
 
     def order_not_found_for(self, seconds: float) -> None:
-        """GET /api/v3/order answers -2013 for an order younger than `seconds`."""
+        """GET /api/v3/order (and GET /api/v3/orderList) answers -2013 for an order (or an
+        order list) younger than `seconds`."""
         with self._lock:
             self._not_found_s = seconds
 

@@ -30,13 +30,14 @@ class Fill:
     commission_asset: str
     time_ms: int
     is_maker: bool
+    order_list_id: int = -1
 
     def my_trade(self) -> dict[str, Any]:
         return {
             "symbol": self.symbol,
             "id": self.trade_id,
             "orderId": self.order_id,
-            "orderListId": -1,
+            "orderListId": self.order_list_id,
             "price": fmt(self.price),
             "qty": fmt(self.qty),
             "quoteQty": fmt(self.quote_qty),
@@ -82,6 +83,7 @@ class Order:
     lock_asset: str = ""
     lock_left: Decimal = ZERO
     accepted_at: float = 0.0
+    order_list_id: int = -1  # Binance's -1 for a single order
     fills: list[Fill] = field(default_factory=list)
 
     @property
@@ -101,7 +103,7 @@ class Order:
         return {
             "symbol": self.symbol,
             "orderId": self.order_id,
-            "orderListId": -1,
+            "orderListId": self.order_list_id,
             "clientOrderId": self.client_id,
             "price": fmt(self.price),
             "origQty": fmt(self.qty),
@@ -126,7 +128,7 @@ class Order:
         reply: dict[str, Any] = {
             "symbol": self.symbol,
             "orderId": self.order_id,
-            "orderListId": -1,
+            "orderListId": self.order_list_id,
             "clientOrderId": self.client_id,
             "transactTime": transact_ms,
         }
@@ -160,7 +162,7 @@ class Order:
             "symbol": self.symbol,
             "origClientOrderId": orig_client_id,
             "orderId": self.order_id,
-            "orderListId": -1,
+            "orderListId": self.order_list_id,
             "clientOrderId": cancel_client_id,
             "transactTime": now_ms,
             "price": fmt(self.price),
@@ -191,7 +193,7 @@ class Order:
             "p": fmt(self.price),
             "P": fmt(self.stop_price),
             "F": fmt(ZERO),
-            "g": -1,
+            "g": self.order_list_id,
             "C": self.client_id if cancel_client_id else "",
             "x": exec_type,
             "X": self.status,

@@ -13,6 +13,7 @@ from aiohttp import web
 
 from .errors import ApiError
 from .market_api import MarketApi
+from .order_list_api import OrderListApi
 from .params import Params, form
 from .trading_api import TradingApi
 
@@ -25,6 +26,8 @@ RATE_LIMIT_MSG = (
     "Too many requests; current limit of IP(127.0.0.1) is 6000 requests per minute. "
     "Please use the websocket for live updates to avoid polling the API."
 )
+# requests that place orders, and how many each adds to the order counts (an OCO adds two)
+ORDER_COUNTS = {("POST", "/api/v3/order"): 1, ("POST", "/api/v3/orderList/oco"): 2}
 BANNED_MSG = (
     "Way too many requests; IP(127.0.0.1) banned until {until}. "
     "Please use the websocket for live updates to avoid bans."
@@ -39,7 +42,7 @@ class RestApi:
         self._orders_10s: list[float] = []
         self._orders_day = 0
         self.counts: Counter[tuple[str, str]] = Counter()
-        market, trading = MarketApi(emu), TradingApi(emu)
+        market, trading, lists = MarketApi(emu), TradingApi(emu), OrderListApi(emu)
         # (method, path) -> (handler, security, weight); security: NONE, KEY or SIGNED
         self.table: dict[tuple[str, str], tuple[Handler, str, int]] = {
             ("GET", "/api/v3/ping"): (market.ping, "NONE", 1),
@@ -66,6 +69,11 @@ class RestApi:
             ("GET", "/api/v3/openOrders"): (trading.open_orders, "SIGNED", 6),
             ("DELETE", "/api/v3/openOrders"): (trading.cancel_all, "SIGNED", 1),
             ("GET", "/api/v3/allOrders"): (trading.all_orders, "SIGNED", 20),
+            ("POST", "/api/v3/orderList/oco"): (lists.new_oco, "SIGNED", 1),
+            ("DELETE", "/api/v3/orderList"): (lists.cancel_order_list, "SIGNED", 1),
+            ("GET", "/api/v3/orderList"): (lists.query_order_list, "SIGNED", 4),
+            ("GET", "/api/v3/openOrderList"): (lists.open_order_lists, "SIGNED", 6),
+            ("GET", "/api/v3/allOrderList"): (lists.all_order_lists, "SIGNED", 20),
             ("GET", "/api/v3/account"): (trading.account, "SIGNED", 20),
             ("GET", "/api/v3/myTrades"): (trading.my_trades, "SIGNED", 20),
             ("GET", "/sapi/v1/account/apiRestrictions"): (trading.api_restrictions, "SIGNED", 1),
@@ -148,10 +156,11 @@ class RestApi:
         except ApiError as exc:
             return _json(exc.body(), exc.status)
         response = _json(payload, 200)
-        if request.path == "/api/v3/order" and request.method == "POST":
+        placed = ORDER_COUNTS.get((request.method, request.path), 0)
+        if placed:
             now = time.monotonic()
-            self._orders_10s = [t for t in self._orders_10s if now - t < 10] + [now]
-            self._orders_day += 1
+            self._orders_10s = [t for t in self._orders_10s if now - t < 10] + [now] * placed
+            self._orders_day += placed
             response.headers["X-MBX-ORDER-COUNT-10S"] = str(len(self._orders_10s))
             response.headers["X-MBX-ORDER-COUNT-1D"] = str(self._orders_day)
         return response

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from .account import Balance
 from .emulator import BinanceEmulator
 from .faults import Faults
+from .order_lists import OrderList
 from .orders import Fill, Order
 
 T = TypeVar("T")
@@ -150,6 +151,9 @@ class ThreadedBinanceEmulator:
     @property
     def orders(self) -> dict[str, Order]:
         return self._call(lambda: self.emulator.orders)
+
+    def order_list(self, list_client_id: str) -> OrderList:
+        return self._call(lambda: self.emulator.order_list(list_client_id))
 
     @property
     def trades(self) -> list[Fill]:

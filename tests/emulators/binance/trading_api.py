@@ -73,8 +73,13 @@ class TradingApi(Endpoints):
         sid = self._symbol(p)
         order_id, client_id = self._order_ref(p, "origClientOrderId")
         cancel_id = p.get("newClientOrderId") or "cancel_" + secrets.token_hex(8)
-        order = self.emu.venue.cancel(sid, order_id, client_id, cancel_id, self.emu.server_ms())
-        return order.cancel_reply(order.client_id, cancel_id, self.emu.server_ms())
+        now = self.emu.server_ms()
+        order = self.emu.venue.cancel(sid, order_id, client_id, cancel_id, now)
+        order_list = self.emu.order_lists.list_of(order)
+        if order_list is not None and order_list.cancel_client_id == cancel_id:
+            # a leg's cancel took its whole list: Binance answers with the list's shape
+            return order_list.cancel_reply(cancel_id, now)
+        return order.cancel_reply(order.client_id, cancel_id, now)
 
     async def cancel_replace(self, p: Params) -> Any:
         sid = self._symbol(p)
@@ -87,6 +92,7 @@ class TradingApi(Endpoints):
             raise errors.mandatory("cancelOrderId")
         venue, now = self.emu.venue, self.emu.server_ms()
         req = self._order_request(p)
+        self._refuse_list_leg(sid, order_id, client_id)
         try:
             old = venue.cancel(sid, order_id, client_id, p.get("cancelNewClientOrderId"), now)
         except ApiError as exc:
@@ -114,6 +120,35 @@ class TradingApi(Endpoints):
             "newOrderResponse": new.new_order_reply(resp_type, now),
         }
 
+    def _refuse_list_leg(self, sid: str, order_id: int | None, client_id: str | None) -> None:
+        """cancelReplace on a leg of an executing OCO is refused before anything is done.
+
+        Binance documents no answer for this; the emulator's choice is the cancel-replace
+        failure body with the cancel refused under the -2011 "cancel restrictions" message
+        and the new order not attempted, in either cancelReplaceMode.
+        """
+        try:
+            order = self.emu.venue.find(sid, order_id, client_id)
+        except ApiError:
+            return  # unknown orders fail in the cancel step as usual
+        order_list = self.emu.order_lists.list_of(order)
+        if order_list is None or not order_list.is_open:
+            return
+        body = {
+            "code": -2022,
+            "msg": "Order cancel-replace failed.",
+            "data": {
+                "cancelResult": "FAILURE",
+                "newOrderResult": "NOT_ATTEMPTED",
+                "cancelResponse": {
+                    "code": -2011,
+                    "msg": "Order was not canceled due to cancel restrictions.",
+                },
+                "newOrderResponse": None,
+            },
+        }
+        raise RawError(body, 400)
+
     async def open_orders(self, p: Params) -> Any:
         sid = self._symbol(p) if "symbol" in p else None
         return [o.rest() for o in self.emu.venue.open_orders(sid)]
@@ -124,10 +159,18 @@ class TradingApi(Endpoints):
         open_ = venue.open_orders(sid)
         if not open_:
             raise errors.unknown_order()
-        return [
-            venue.cancel(sid, o.order_id, None, None, now).cancel_reply(o.client_id, "", now)
-            for o in open_
-        ]
+        replies: list[dict[str, Any]] = []
+        for order in open_:
+            if not order.is_open:
+                continue  # the other leg of a list canceled just before
+            cancel_id = "cancel_" + secrets.token_hex(8)
+            venue.cancel(sid, order.order_id, None, cancel_id, now)
+            order_list = self.emu.order_lists.list_of(order)
+            if order_list is not None and order_list.cancel_client_id == cancel_id:
+                replies.append(order_list.cancel_reply(cancel_id, now))
+            else:
+                replies.append(order.cancel_reply(order.client_id, cancel_id, now))
+        return replies
 
     async def all_orders(self, p: Params) -> Any:
         sid = self._symbol(p)

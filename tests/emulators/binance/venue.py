@@ -15,7 +15,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
 from . import errors
 from .account import Account
@@ -41,6 +41,18 @@ class VenueListener(Protocol):
     ) -> None: ...
 
     def quote_changed(self, spec: SymbolSpec, time_ms: int) -> None: ...
+
+    def list_status(self, event: dict[str, Any]) -> None: ...
+
+
+class LegHooks(Protocol):
+    """What the engine asks of the order lists about a leg (an order with an orderListId)."""
+
+    def leg_activating(self, order: Order, now_ms: int) -> None: ...
+
+    def flush(self, now_ms: int) -> None: ...
+
+    def cancel_list_of(self, order: Order, cancel_client_id: str, now_ms: int) -> bool: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +94,7 @@ class Venue:
         self.fills: list[Fill] = []
         self._next_order_id = 1
         self._next_trade_id = 1
+        self.leg_hooks: LegHooks | None = None
 
     # ---- prices -----------------------------------------------------------------------
     def spec(self, symbol_id: str) -> SymbolSpec:
@@ -129,16 +142,23 @@ class Venue:
     def place(self, req: OrderRequest, now_ms: int) -> Order:
         """Validate as Binance does, book, then match; raises ApiError on refusal."""
         order = self.validate(req, now_ms)
-        self._next_order_id += 1
+        self.reserve_order_ids(1)
         self._lock(order)
-        self.orders[order.order_id] = order
-        self.by_client_id[order.client_id] = order
+        self.book(order)
         self.listener.order_changed(order, "NEW", None, None)
         if order.lock_asset:
             self.listener.balances_changed({order.lock_asset}, now_ms)
         if order.working:
             self._match_taker(order, now_ms)
         return order
+
+    def reserve_order_ids(self, count: int) -> None:
+        """Orders built by `validate` take the next ids; booking them uses those ids up."""
+        self._next_order_id += count
+
+    def book(self, order: Order) -> None:
+        self.orders[order.order_id] = order
+        self.by_client_id[order.client_id] = order
 
     def validate(self, req: OrderRequest, now_ms: int) -> Order:
         """The order Binance would book for `req`, or the ApiError it would answer."""
@@ -177,7 +197,7 @@ class Venue:
         spec.check_qty(qty)
         reference = req.price if req.price is not None else self.prices[spec.id]
         spec.check_notional(qty * reference)
-        client_id = req.client_id or self._random_client_id()
+        client_id = req.client_id or self.random_client_id()
         existing = self.by_client_id.get(client_id)
         if existing is not None and existing.is_open:
             raise errors.duplicate_order()
@@ -213,7 +233,7 @@ class Venue:
         touch = self.ask(order.symbol)
         price = min(touch, order.price) if order.type in LIMIT_TYPES else touch
         notional = order.qty * price
-        self.account.require_free(order.spec.quote, notional + self._fee(notional))
+        self.account.require_free(order.spec.quote, notional + self.fee(notional))
 
     def _lock(self, order: Order) -> None:
         """Resting orders lock what they could spend; market orders pay at once instead."""
@@ -224,7 +244,7 @@ class Venue:
         else:
             price = order.price if order.type in LIMIT_TYPES else order.stop_price
             notional = order.qty * price
-            order.lock_asset, amount = order.spec.quote, notional + self._fee(notional)
+            order.lock_asset, amount = order.spec.quote, notional + self.fee(notional)
         self.account.lock(order.lock_asset, amount)
         order.lock_left = amount
 
@@ -246,11 +266,13 @@ class Venue:
 
     def _activate(self, order: Order, now_ms: int) -> None:
         """A stop triggered: it is now working, as a market or a limit order."""
+        self._leg_activating(order, now_ms)
         order.working = True
         order.working_ms = now_ms
         order.update_ms = now_ms
         self.listener.order_changed(order, "NEW", None, None)
         self._match_taker(order, now_ms)
+        self._flush_lists(now_ms)
 
     def _match_taker(self, order: Order, now_ms: int) -> None:
         is_market = order.type in ("MARKET", "STOP_LOSS", "TAKE_PROFIT")
@@ -270,13 +292,14 @@ class Venue:
         if order.side == "SELL":
             return
         notional = order.remaining * touch
-        if self.account.free(order.spec.quote) + order.lock_left < notional + self._fee(notional):
+        if self.account.free(order.spec.quote) + order.lock_left < notional + self.fee(notional):
             raise errors.insufficient_balance()
 
     def _fill(self, order: Order, qty: Decimal, price: Decimal, maker: bool, now_ms: int) -> None:
+        self._leg_activating(order, now_ms)
         spec = order.spec
         quote = qty * price
-        fee = self._fee(quote)
+        fee = self.fee(quote)
         if order.side == "BUY":
             self.account.spend(spec.quote, quote + fee, order.lock_left)
             order.lock_left = max(ZERO, order.lock_left - (quote + fee))
@@ -298,6 +321,7 @@ class Venue:
             commission_asset=spec.quote,
             time_ms=now_ms,
             is_maker=maker,
+            order_list_id=order.order_list_id,
         )
         order.fills.append(fill)
         self.fills.append(fill)
@@ -306,14 +330,15 @@ class Venue:
         order.update_ms = now_ms
         order.status = "FILLED" if order.remaining == 0 else "PARTIALLY_FILLED"
         if order.status == "FILLED":
-            self._release_lock(order)
+            self.release_lock(order)
         self.listener.order_changed(order, "TRADE", fill, None)
         self.listener.public_trade(
             spec, fill.trade_id, price, qty, maker == (order.side == "BUY"), now_ms
         )
+        self._flush_lists(now_ms)
         self.listener.balances_changed({spec.base, spec.quote}, now_ms)
 
-    def _release_lock(self, order: Order) -> None:
+    def release_lock(self, order: Order) -> None:
         if order.lock_asset and order.lock_left > 0:
             self.account.unlock(order.lock_asset, order.lock_left)
         order.lock_left = ZERO
@@ -321,9 +346,12 @@ class Venue:
     def _finish(self, order: Order, status: str, now_ms: int, cancel_client_id: str | None) -> None:
         order.status = status
         order.update_ms = now_ms
-        self._release_lock(order)
+        released = order.lock_left > 0
+        self.release_lock(order)
         self.listener.order_changed(order, status, None, cancel_client_id)
-        if order.lock_asset:
+        self._flush_lists(now_ms)
+        # a list leg may hold none of the list's lock: then no balance moved
+        if order.lock_asset and (released or order.order_list_id < 0):
             self.listener.balances_changed({order.lock_asset}, now_ms)
 
     # ---- queries and cancels ------------------------------------------------------------
@@ -352,7 +380,11 @@ class Venue:
             raise
         if not order.is_open:
             raise errors.unknown_order()
-        self._finish(order, "CANCELED", now_ms, cancel_client_id or self._random_client_id())
+        cancel_id = cancel_client_id or self.random_client_id()
+        hooks = self.leg_hooks
+        if order.order_list_id >= 0 and hooks and hooks.cancel_list_of(order, cancel_id, now_ms):
+            return order
+        self._finish(order, "CANCELED", now_ms, cancel_id)
         return order
 
     def open_orders(self, symbol_id: str | None) -> list[Order]:
@@ -381,7 +413,15 @@ class Venue:
         return order
 
     # ---- helpers ------------------------------------------------------------------------
-    def _fee(self, quote: Decimal) -> Decimal:
+    def _leg_activating(self, order: Order, now_ms: int) -> None:
+        if order.order_list_id >= 0 and self.leg_hooks is not None:
+            self.leg_hooks.leg_activating(order, now_ms)
+
+    def _flush_lists(self, now_ms: int) -> None:
+        if self.leg_hooks is not None:
+            self.leg_hooks.flush(now_ms)
+
+    def fee(self, quote: Decimal) -> Decimal:
         return (quote * self.commission_rate).quantize(EIGHT)
 
     def _trade_id(self) -> int:
@@ -389,6 +429,6 @@ class Venue:
         self._next_trade_id += 1
         return trade_id
 
-    def _random_client_id(self) -> str:
+    def random_client_id(self) -> str:
         alphabet = string.ascii_letters + string.digits
         return "".join(self.rng.choice(alphabet) for _ in range(22))

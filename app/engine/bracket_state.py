@@ -1,0 +1,93 @@
+"""A bracket's record (its spec and children), its validation and how it is saved.
+
+Bracket state is kept in the journal's key-value table so it survives a restart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from app.engine.domain.errors import ValidationError
+from app.engine.domain.orders import BracketSpec, OrderSide
+from app.engine.domain.values import to_decimal
+from app.engine.journal_port import JournalPort
+
+KV_KEY = "brackets"
+STOP_LOSS = "stop_loss"
+TAKE_PROFIT = "take_profit"
+
+
+@dataclass(slots=True)
+class Bracket:
+    entry_id: str
+    spec: BracketSpec
+    children: dict[str, str] = field(default_factory=dict)  # role -> client id
+    done: bool = False
+    symbol: str = ""
+    source: str = ""
+    #: the children are one order list at the venue (one-cancels-the-other there)
+    paired: bool = False
+    #: its pair is being canceled to be sent again: the cancel is not a broken pair
+    replacing: bool = False
+
+
+def validate_bracket(spec: BracketSpec, side: OrderSide, reference: Decimal) -> BracketSpec:
+    """Check a bracket against the entry side and an expected entry price."""
+    for name in ("stop_loss_pct", "take_profit_pct", "trailing_pct"):
+        value = getattr(spec, name)
+        if value is not None:
+            pct = to_decimal(value, name)
+            if not 0 < pct < 100:
+                raise ValidationError(name, "must be between 0 and 100 percent", value)
+    long = side is OrderSide.BUY
+    if spec.stop_loss is not None:
+        sl = to_decimal(spec.stop_loss, "stop_loss")
+        if (sl >= reference) if long else (sl <= reference):
+            where = "below" if long else "above"
+            raise ValidationError("stop_loss", f"must be {where} the entry price {reference}", sl)
+    if spec.take_profit is not None:
+        tp = to_decimal(spec.take_profit, "take_profit")
+        if (tp <= reference) if long else (tp >= reference):
+            where = "above" if long else "below"
+            raise ValidationError("take_profit", f"must be {where} the entry price {reference}", tp)
+    return spec
+
+
+def load_brackets(journal: JournalPort) -> list[Bracket]:
+    """The brackets still open when the journal was last written."""
+    saved: dict[str, Any] = journal.get_kv(KV_KEY, {}) or {}
+    out = []
+    for entry_id, data in saved.items():
+        spec = BracketSpec(
+            **{k: (Decimal(v) if v is not None else None) for k, v in data["spec"].items()}
+        )
+        bracket = Bracket(
+            entry_id,
+            spec,
+            dict(data["children"]),
+            bool(data["done"]),
+            str(data.get("symbol", "")),
+            str(data.get("source", "")),
+            bool(data.get("paired", False)),
+        )
+        if not bracket.done:
+            out.append(bracket)
+    return out
+
+
+def save_brackets(journal: JournalPort, brackets: list[Bracket]) -> None:
+    data = {
+        b.entry_id: {
+            "spec": {k: (str(v) if v is not None else None) for k, v in asdict(b.spec).items()},
+            "children": b.children,
+            "done": b.done,
+            "symbol": b.symbol,
+            "source": b.source,
+            "paired": b.paired,
+        }
+        for b in brackets
+        if not b.done
+    }
+    journal.set_kv(KV_KEY, data)
