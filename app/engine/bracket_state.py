@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from app.engine.domain.errors import ValidationError
+from app.engine.domain.instruments import Instrument
 from app.engine.domain.orders import BracketSpec, OrderSide
 from app.engine.domain.values import to_decimal
 from app.engine.journal_port import JournalPort
@@ -53,6 +54,28 @@ def validate_bracket(spec: BracketSpec, side: OrderSide, reference: Decimal) -> 
             where = "above" if long else "below"
             raise ValidationError("take_profit", f"must be {where} the entry price {reference}", tp)
     return spec
+
+
+def child_prices(
+    spec: BracketSpec, entry_side: OrderSide, avg: Decimal, inst: Instrument
+) -> tuple[Decimal | None, Decimal | None]:
+    """(stop-loss trigger, take-profit price) of a bracket for an entry filled at ``avg``:
+    absolute prices win over percentages; a trailing stop starts ``trailing_pct`` away."""
+    long = entry_side is OrderSide.BUY
+
+    def pct_price(pct: Decimal, toward_profit: bool) -> Decimal:
+        up = toward_profit == long
+        return inst.make_price(avg * (1 + pct / 100) if up else avg * (1 - pct / 100))
+
+    stop = spec.stop_loss
+    if stop is None and spec.stop_loss_pct is not None:
+        stop = pct_price(spec.stop_loss_pct, toward_profit=False)
+    if stop is None and spec.trailing_pct is not None:
+        stop = pct_price(spec.trailing_pct, toward_profit=False)
+    target = spec.take_profit
+    if target is None and spec.take_profit_pct is not None:
+        target = pct_price(spec.take_profit_pct, toward_profit=True)
+    return stop, target
 
 
 def load_brackets(journal: JournalPort) -> list[Bracket]:

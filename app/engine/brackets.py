@@ -26,12 +26,13 @@ from app.engine.bracket_state import (
     STOP_LOSS,
     TAKE_PROFIT,
     Bracket,
+    child_prices,
     load_brackets,
     save_brackets,
     validate_bracket,
 )
 from app.engine.domain.errors import ValidationError
-from app.engine.domain.events import FillRecorded, OrderUpdated, PositionChanged
+from app.engine.domain.events import FillRecorded, OrderUpdated, PositionChanged, TradingState
 from app.engine.domain.orders import (
     BracketSpec,
     Order,
@@ -338,25 +339,14 @@ class BracketManager:
             entry = self.oms.orders.get(entry_id)
             if bracket is None or entry is None or bracket.done or entry.avg_fill_price is None:
                 return
-            inst = self.oms.risk.instruments[entry.symbol]
-            long = entry.side is OrderSide.BUY
-            avg = entry.avg_fill_price
-            spec = bracket.spec
+            stop, target = child_prices(
+                bracket.spec,
+                entry.side,
+                entry.avg_fill_price,
+                self.oms.risk.instruments[entry.symbol],
+            )
             qty = entry.filled_qty
             exit_side = entry.side.opposite
-
-            def pct_price(pct: Decimal, toward_profit: bool) -> Decimal:
-                up = toward_profit == long
-                return inst.make_price(avg * (1 + pct / 100) if up else avg * (1 - pct / 100))
-
-            stop = spec.stop_loss
-            if stop is None and spec.stop_loss_pct is not None:
-                stop = pct_price(spec.stop_loss_pct, toward_profit=False)
-            if stop is None and spec.trailing_pct is not None:
-                stop = pct_price(spec.trailing_pct, toward_profit=False)
-            target = spec.take_profit
-            if target is None and spec.take_profit_pct is not None:
-                target = pct_price(spec.take_profit_pct, toward_profit=True)
 
             if self._wants_pair(bracket, stop, target) and stop is not None and target is not None:
                 old_stop, old_target = self._pair_of(bracket)
@@ -453,6 +443,9 @@ class BracketManager:
             raise ValidationError("order", "the bracket has no complete pair to change")
         if old_target.price is None:
             raise ValidationError("take_profit", "the take-profit has no price")
+        if self.oms.risk.state is TradingState.HALTED:
+            # the new list would be refused: canceling the old one would leave nothing
+            raise ValidationError("trading", "trading is HALTED: the pair cannot be replaced")
         new_stop = stop if stop is not None else old_stop.trigger_price
         new_target = target if target is not None else old_target.price
         qty = quantity if quantity is not None else old_stop.quantity
@@ -473,6 +466,12 @@ class BracketManager:
             _, target = self._pair_of(bracket)
             if bracket.done or target is None or not target.is_working:
                 return
+            try:  # the venue reports the expiry before the fill that caused it: get the fill
+                await self.oms.settle(target)
+            except Exception as exc:
+                log.warning("could not look up %s: %s", target.client_id, exc)
+            if not target.is_working:
+                return  # filled whole: the position is gone, nothing to protect
             held = abs(self.oms.portfolio.position_qty(expired_stop.symbol))
             trigger = expired_stop.trigger_price
             if held == 0 or trigger is None:

@@ -169,8 +169,23 @@ def test_stochastic_matches_ta(series: BarSeries) -> None:
 def test_stoch_rsi_is_ta_times_100_after_convergence(series: BarSeries) -> None:
     t = StochRSIIndicator(frame(series).close, window=14, smooth1=3, smooth2=3)
     k, d = StochRSI(14, 14, 3, 3).batch_arrays(series)
-    assert_matches(k, t.stochrsi_k() * 100, CONVERGED, atol=1e-6)
-    assert_matches(d, t.stochrsi_d() * 100, CONVERGED, atol=1e-6)
+    # leave out values built on a flat RSI window (its range only rounding noise): we read
+    # those as 50, ta divides by the noise
+    rsi = RSI(14).batch_values(series.close)
+    w = np.lib.stride_tricks.sliding_window_view(rsi, 14)
+    flat = np.zeros(len(rsi), dtype=bool)
+    span = w.max(axis=1) - w.min(axis=1)
+    flat[13:] = span <= 1e-9 * np.maximum(np.abs(w).max(axis=1), 1.0)
+    near = np.lib.stride_tricks.sliding_window_view(flat, 5).any(axis=1)  # %D spans 5 raws
+    real = np.zeros(len(rsi), dtype=bool)
+    real[4:] = ~near
+    theirs_k, theirs_d = t.stochrsi_k().to_numpy() * 100, t.stochrsi_d().to_numpy() * 100
+    assert_matches(
+        np.where(real, k, np.nan), np.where(real, theirs_k, np.nan), CONVERGED, atol=1e-6
+    )
+    assert_matches(
+        np.where(real, d, np.nan), np.where(real, theirs_d, np.nan), CONVERGED, atol=1e-6
+    )
 
 
 def test_cci_matches_ta(series: BarSeries) -> None:

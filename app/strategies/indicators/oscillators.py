@@ -53,16 +53,25 @@ def _smooth_k_d(k_win: RollingSum, d_win: RollingSum, raw: float) -> StochValue 
     return StochValue(k, d_win.total / d_win.n)
 
 
+#: a channel narrower than this share of its level is rounding noise, i.e. flat: a flat RSI
+#: computed two ways (running and vectorised) differs in its last bits, and dividing by
+#: that noise would turn it into 0 or 100 on one path and 50 on the other
+_FLAT = 1e-9
+
+
 def _stoch_pct(x: float, lo: float, hi: float) -> float:
     rng = hi - lo
-    return 50.0 if rng == 0.0 else 100.0 * (x - lo) / rng
+    if rng <= _FLAT * max(abs(hi), abs(lo), 1.0):
+        return 50.0
+    return 100.0 * (x - lo) / rng
 
 
 def _stoch_pct_array(x: FloatArray, lo: FloatArray, hi: FloatArray) -> FloatArray:
     rng = hi - lo
+    flat = rng <= _FLAT * np.maximum(np.maximum(np.abs(hi), np.abs(lo)), 1.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         pct = 100.0 * (x - lo) / rng
-    return np.where(rng == 0.0, 50.0, pct)
+    return np.where(flat, 50.0, pct)
 
 
 class RSI(ScalarIndicator):
