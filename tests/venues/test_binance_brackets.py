@@ -8,13 +8,13 @@ protected by an engine-side stop; a lost reply settles both legs by their client
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from app.accounts.service import AccountService
 from app.bootstrap import open_accounts, open_session
 from app.engine.domain.orders import (
     BracketSpec,
@@ -38,19 +38,32 @@ QTY = D("0.01")
 
 
 @pytest.fixture
-async def venue(
-    data_dir: Path, emu: BinanceEmulator, keychain: MemoryKeychain
-) -> AsyncIterator[tuple[VenueSession, AccountService, Settings]]:
+def settings(data_dir: Path, emu: BinanceEmulator, keychain: MemoryKeychain) -> Settings:
+    """Settings with a Binance testnet account on the emulator (its key in the keychain)."""
     settings = emulator_settings(data_dir, emu)
     accounts, _ = add_emulator_account(settings)
+    accounts.store.close()
+    return settings
+
+
+@contextlib.asynccontextmanager
+async def live_session(settings: Settings, emu: BinanceEmulator) -> AsyncIterator[VenueSession]:
+    """The app's session on the account, once prices and the user stream flow; closed after."""
+    accounts = open_accounts(settings)
     session = await open_session(settings, accounts)
-    assert isinstance(session, VenueSession)
     try:
+        assert isinstance(session, VenueSession)
         await market_is_live(session, emu)
-        yield session, accounts, settings
+        yield session
     finally:
         await session.close()
         accounts.store.close()
+
+
+@pytest.fixture
+async def venue(settings: Settings, emu: BinanceEmulator) -> AsyncIterator[VenueSession]:
+    async with live_session(settings, emu) as session:
+        yield session
 
 
 async def market_is_live(session: VenueSession, emu: BinanceEmulator) -> None:
@@ -97,9 +110,9 @@ def open_lists(emu: BinanceEmulator) -> set[int]:
 
 
 async def test_a_bracket_rests_as_one_list_and_the_venue_ends_the_other_leg(
-    venue: tuple[VenueSession, AccountService, Settings], emu: BinanceEmulator
+    venue: VenueSession, emu: BinanceEmulator
 ) -> None:
-    session, _, _ = venue
+    session = venue
     engine = session.engine
     _, stop, target = await bought_with_bracket(engine)
 
@@ -126,9 +139,9 @@ async def test_a_bracket_rests_as_one_list_and_the_venue_ends_the_other_leg(
 
 
 async def test_the_stop_leg_triggers_at_the_venue(
-    venue: tuple[VenueSession, AccountService, Settings], emu: BinanceEmulator
+    venue: VenueSession, emu: BinanceEmulator
 ) -> None:
-    engine = venue[0].engine
+    engine = venue.engine
     _, stop, target = await bought_with_bracket(engine)
     emu.set_price("BTC/USDT", "28900")
     await eventually(lambda: stop.status is OrderStatus.FILLED)
@@ -138,9 +151,9 @@ async def test_the_stop_leg_triggers_at_the_venue(
 
 
 async def test_a_new_price_replaces_the_list_and_a_cancel_keeps_the_other_leg(
-    venue: tuple[VenueSession, AccountService, Settings], emu: BinanceEmulator
+    venue: VenueSession, emu: BinanceEmulator
 ) -> None:
-    engine = venue[0].engine
+    engine = venue.engine
     _, stop, target = await bought_with_bracket(engine)
     first_list = emu.orders[stop.client_id].order_list_id
 
@@ -171,9 +184,9 @@ async def test_a_new_price_replaces_the_list_and_a_cancel_keeps_the_other_leg(
 
 
 async def test_a_partly_filled_take_profit_leaves_the_rest_under_an_engine_side_stop(
-    venue: tuple[VenueSession, AccountService, Settings], emu: BinanceEmulator
+    venue: VenueSession, emu: BinanceEmulator
 ) -> None:
-    engine = venue[0].engine
+    engine = venue.engine
     _, stop, target = await bought_with_bracket(engine)
     emu.fill_order(target.client_id, "0.004")  # the venue expires the listed stop
     await eventually(lambda: stop.status is OrderStatus.EXPIRED)
@@ -193,43 +206,20 @@ async def test_a_partly_filled_take_profit_leaves_the_rest_under_an_engine_side_
 
 
 async def test_a_lost_list_reply_is_settled_by_client_id_and_survives_a_restart(
-    data_dir: Path, emu: BinanceEmulator, keychain: MemoryKeychain
+    settings: Settings, emu: BinanceEmulator
 ) -> None:
-    settings = emulator_settings(data_dir, emu)
-    accounts, _ = add_emulator_account(settings)
-    session = await open_session(settings, accounts)
-    assert isinstance(session, VenueSession)
-    try:
-        await market_is_live(session, emu)
-        engine = session.engine
+    async with live_session(settings, emu) as session:
         emu.faults.drop_reply(paths=("POST /api/v3/orderList/oco",))
-        entry = await engine.place_order(
-            OrderRequest(
-                "BTC/USDT",
-                OrderSide.BUY,
-                OrderType.MARKET,
-                QTY,
-                bracket=BracketSpec(stop_loss=D("29000"), take_profit=D("31000")),
-            )
-        )
-        await eventually(lambda: entry.status is OrderStatus.FILLED)
-        # the list reached the venue but its reply was lost: both legs UNKNOWN, then found
-        stop, target = await legs(engine)
+        # the list reaches the venue but its reply is lost: both legs UNKNOWN, then found
+        _, stop, target = await bought_with_bracket(session.engine)
         assert emu.faults.fired.get("drop_reply") == 1
         assert len(open_lists(emu)) == 1
-        assert engine.oms.partners[stop.client_id] == target.client_id
-
-    finally:
-        await session.close()
-        accounts.store.close()
+        assert session.engine.oms.partners[stop.client_id] == target.client_id
 
     # while the app is away the take-profit fills at the venue
     emu.set_price("BTC/USDT", "31100")
     assert emu.orders[target.client_id].status == "FILLED"
-    accounts = open_accounts(settings)
-    again = await open_session(settings, accounts)
-    try:
-        assert isinstance(again, VenueSession)
+    async with live_session(settings, emu) as again:
         engine = again.engine
         assert engine.risk.state.value == "active", again.findings
         restored = {o.client_id: o for o in engine.oms.orders.values()}
@@ -238,30 +228,15 @@ async def test_a_lost_list_reply_is_settled_by_client_id_and_survives_a_restart(
         assert engine.portfolio.position_qty("BTC/USDT") == 0
         assert not engine.oms.working()
         await eventually(lambda: not engine.brackets.brackets)
-    finally:
-        await again.close()
-        accounts.store.close()
 
 
 async def test_a_listed_bracket_is_still_one_list_after_a_restart(
-    data_dir: Path, emu: BinanceEmulator, keychain: MemoryKeychain
+    settings: Settings, emu: BinanceEmulator
 ) -> None:
-    settings = emulator_settings(data_dir, emu)
-    accounts, _ = add_emulator_account(settings)
-    session = await open_session(settings, accounts)
-    assert isinstance(session, VenueSession)
-    try:
-        await market_is_live(session, emu)
+    async with live_session(settings, emu) as session:
         _, stop, target = await bought_with_bracket(session.engine)
-    finally:
-        await session.close()
-        accounts.store.close()
 
-    accounts = open_accounts(settings)
-    again = await open_session(settings, accounts)
-    try:
-        assert isinstance(again, VenueSession)
-        await market_is_live(again, emu)
+    async with live_session(settings, emu) as again:
         engine = again.engine
         assert not [f for f in again.findings if "adopted" in f or "differ" in f], again.findings
         # the journal and the saved bracket say the two are one list: reserved once, and a
@@ -277,6 +252,3 @@ async def test_a_listed_bracket_is_still_one_list_after_a_restart(
         await eventually(lambda: new_stop.status is OrderStatus.FILLED)
         await eventually(lambda: new_target.status is OrderStatus.EXPIRED)
         assert engine.portfolio.position_qty("BTC/USDT") == 0
-    finally:
-        await again.close()
-        accounts.store.close()
