@@ -11,7 +11,14 @@ from typing import Any
 
 from app.engine.domain.errors import ValidationError
 from app.engine.domain.instruments import Instrument
-from app.engine.domain.orders import BracketSpec, OrderSide
+from app.engine.domain.orders import (
+    BracketSpec,
+    Order,
+    OrderRequest,
+    OrderSide,
+    OrderType,
+    TimeInForce,
+)
 from app.engine.domain.values import to_decimal
 from app.engine.journal_port import JournalPort
 
@@ -76,6 +83,32 @@ def child_prices(
     if target is None and spec.take_profit_pct is not None:
         target = pct_price(spec.take_profit_pct, toward_profit=True)
     return stop, target
+
+
+def child_request(
+    bracket: Bracket,
+    entry: Order | None,
+    role: str,
+    side: OrderSide,
+    qty: Decimal,
+    price: Decimal,
+) -> OrderRequest:
+    """The reduce-only exit a bracket places: a stop-market (stop-loss) or a limit
+    (take-profit) at ``price``, good till canceled, tagged with the entry's source."""
+    is_stop = role == STOP_LOSS
+    return OrderRequest(
+        symbol=bracket.symbol or (entry.symbol if entry is not None else ""),
+        side=side,
+        type=OrderType.STOP_MARKET if is_stop else OrderType.LIMIT,
+        quantity=qty,
+        price=None if is_stop else price,
+        trigger_price=price if is_stop else None,
+        tif=TimeInForce.GTC,
+        reduce_only=True,
+        source=bracket.source or (entry.source if entry is not None else "manual"),
+        parent_id=entry.client_id if entry is not None else None,
+        role=role,
+    )
 
 
 def load_brackets(journal: JournalPort) -> list[Bracket]:

@@ -27,6 +27,7 @@ from app.engine.bracket_state import (
     TAKE_PROFIT,
     Bracket,
     child_prices,
+    child_request,
     load_brackets,
     save_brackets,
     validate_bracket,
@@ -36,11 +37,8 @@ from app.engine.domain.events import FillRecorded, OrderUpdated, PositionChanged
 from app.engine.domain.orders import (
     BracketSpec,
     Order,
-    OrderRequest,
     OrderSide,
     OrderStatus,
-    OrderType,
-    TimeInForce,
 )
 from app.engine.journal_port import JournalPort
 from app.engine.oms import OrderManager
@@ -50,6 +48,8 @@ from app.engine.order_waits import OrderEndings
 __all__ = ["BracketManager", "validate_bracket"]
 
 log = logging.getLogger(__name__)
+_ENDED = frozenset(s for s in OrderStatus if s.is_terminal)
+_EXPIRED = OrderStatus.EXPIRED  # a module constant: Enum attribute lookups are slow on 3.11
 
 
 class BracketManager:
@@ -245,14 +245,17 @@ class BracketManager:
 
     def on_order(self, event: OrderUpdated) -> None:
         order = event.order
+        status = order.status
+        if status not in _ENDED:  # every order update passes here: the common case first
+            return
         self._endings.notify(order)
         bracket = self.brackets.get(order.client_id)
-        if bracket is not None and order.is_terminal and order.filled_qty == 0:
+        if bracket is not None and order.filled_qty == 0:
             bracket.done = True  # entry never filled: nothing to protect
             del self.brackets[order.client_id]
             self._save()
             return
-        if order.status is OrderStatus.EXPIRED and order.role == STOP_LOSS:
+        if status is _EXPIRED and order.role == STOP_LOSS:
             owner = self._bracket_of(order)
             if owner is not None and owner.paired and not owner.replacing and not owner.done:
                 self.spawn(self._reprotect(owner, order), f"reprotect-{owner.entry_id}")
@@ -382,31 +385,11 @@ class BracketManager:
         list (a take-profit the market has already passed cannot rest), place them the
         engine-side way instead, so the position is never left bare."""
         entry = self.oms.orders.get(bracket.entry_id)
-        symbol = bracket.symbol or (entry.symbol if entry is not None else "")
-        source = bracket.source or (entry.source if entry is not None else "manual")
-        parent = entry.client_id if entry is not None else None
-
-        def request(role: str, kind: OrderType, price: Decimal) -> OrderRequest:
-            is_stop = role == STOP_LOSS
-            return OrderRequest(
-                symbol=symbol,
-                side=side,
-                type=kind,
-                quantity=qty,
-                price=None if is_stop else price,
-                trigger_price=price if is_stop else None,
-                tif=TimeInForce.GTC,
-                reduce_only=True,
-                source=source,
-                parent_id=parent,
-                role=role,
-            )
-
         try:
             sl, tp = await submit_pair(
                 self.oms,
-                request(STOP_LOSS, OrderType.STOP_MARKET, stop),
-                request(TAKE_PROFIT, OrderType.LIMIT, target),
+                child_request(bracket, entry, STOP_LOSS, side, qty, stop),
+                child_request(bracket, entry, TAKE_PROFIT, side, qty, target),
             )
         except ValidationError as exc:
             log.error("could not place the bracket of %s: %s", bracket.entry_id, exc)
@@ -501,19 +484,7 @@ class BracketManager:
         would reserve the coins a take-profit needs (a pair is sent by ``_place_pair``)."""
         is_stop = role == STOP_LOSS
         entry = self.oms.orders.get(bracket.entry_id)
-        req = OrderRequest(
-            symbol=bracket.symbol or (entry.symbol if entry is not None else ""),
-            side=side,
-            type=OrderType.STOP_MARKET if is_stop else OrderType.LIMIT,
-            quantity=qty,
-            price=None if is_stop else price,
-            trigger_price=price if is_stop else None,
-            tif=TimeInForce.GTC,
-            reduce_only=True,
-            source=bracket.source or (entry.source if entry is not None else "manual"),
-            parent_id=entry.client_id if entry is not None else None,
-            role=role,
-        )
+        req = child_request(bracket, entry, role, side, qty, price)
         try:
             child = await self.oms.submit(
                 req, emulate=is_stop, trail_pct=bracket.spec.trailing_pct if is_stop else None

@@ -17,8 +17,8 @@ class OrderEndings:
         self._waiters: dict[str, asyncio.Event] = {}  # client id -> set once it ends
 
     def notify(self, order: Order) -> None:
-        """Called with every order update."""
-        if self._waiters and order.is_terminal:
+        """Called with every order that ended."""
+        if self._waiters:
             waiter = self._waiters.get(order.client_id)
             if waiter is not None:
                 waiter.set()
