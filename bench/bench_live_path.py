@@ -12,7 +12,8 @@ stops -> paper venue matching -> (for fills) OMS -> portfolio -> journal queue.
    journal's fsync happens on its writer thread and is excluded, as the target says. Run
    twice: with Python's default collector settings, then with those the app applies at start
    (app/engine/gc_tuning.py), each on a fresh ladder; the collections during each run are
-   printed.
+   printed. The machine's own stalls (interrupts, the hypervisor) are measured first: on a
+   virtual machine they set a floor under any p99 (see ``machine_stalls``).
 
     uv run python bench/bench_live_path.py
 """
@@ -26,7 +27,7 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-from common import machine, pct
+from common import machine, machine_stalls, pct
 
 from app.brokers.demo import DemoMarket
 from app.brokers.paper import PaperConfig, PaperExchange
@@ -141,6 +142,7 @@ async def tick_to_fill(
 
 async def main() -> None:
     print(f"machine: {machine()}")
+    print(machine_stalls())
     with tempfile.TemporaryDirectory() as tmp:
         journal, market, venue, engine = build(Path(tmp))
         await engine.start(initial_deposit={"USD": Decimal("10000000")})
