@@ -42,7 +42,7 @@ async def shoot(data_dir: Path) -> None:
     from app.accounts.model import AccountMode
     from app.bootstrap import build_window, open_accounts, open_session
     from app.engine.domain.market import Timeframe
-    from app.engine.domain.orders import OrderRequest, OrderSide, OrderType
+    from app.engine.domain.orders import BracketSpec, OrderRequest, OrderSide, OrderType
     from app.ui.accounts import open_accounts_dialog
     from tests.emulators.binance import BinanceEmulator
     from tests.support.keychain import MemoryKeychain
@@ -84,9 +84,13 @@ async def shoot(data_dir: Path) -> None:
         panels.chart.set_symbol("BTC/USDT")
         panels.chart.set_timeframe(Timeframe.H1)
         panels.ticket.set_symbol("BTC/USDT")
+        # a bracket: its stop-loss and take-profit rest at Binance as one OCO order list
         await engine.place_order(
-            OrderRequest("BTC/USDT", OrderSide.BUY, OrderType.MARKET, Decimal("0.25"))
-        )
+            OrderRequest(
+                "BTC/USDT", OrderSide.BUY, OrderType.MARKET, Decimal("0.25"),
+                bracket=BracketSpec(stop_loss_pct=Decimal(2), take_profit_pct=Decimal(3)),
+            )
+        )  # fmt: skip
         eth = engine.portfolio.last_prices["ETH/USDT"]
         await engine.place_order(
             OrderRequest(

@@ -327,6 +327,17 @@ class TradingEngine:
         self.journal.set_kv(LIMITS_KEY, limits.to_mapping())
         return limits
 
+    def where_held(self, client_id: str) -> str:
+        """Where a working order lives: "app" for a stop held here until it triggers (it
+        works only while the app runs), "oco" for one order of a venue-held one-cancels-the-
+        other list, "" for an ordinary order at the venue."""
+        order = self.oms.orders.get(client_id)
+        if order is None:
+            return ""
+        if is_emulated(order):
+            return "app"
+        return "oco" if self.oms.working_partner(client_id) is not None else ""
+
     # --- figures --------------------------------------------------------------------------
     def summary(self) -> AccountSummary:
         p = self.portfolio

@@ -121,6 +121,7 @@ async def test_a_bracket_rests_as_one_list_and_the_venue_ends_the_other_leg(
     assert (at_venue_stop.type, at_venue_stop.stop_price) == ("STOP_LOSS", D("29000"))
     assert (at_venue_target.type, at_venue_target.price) == ("LIMIT_MAKER", D("31000"))
     assert not is_emulated(stop)  # the venue holds it: it works while the app is closed
+    assert engine.where_held(stop.client_id) == engine.where_held(target.client_id) == "oco"
     # the coins are reserved once, at the venue and in the engine's balance check
     assert emu.balances["BTC"].locked == QTY
     assert engine.oms.reservations is not None
@@ -195,6 +196,8 @@ async def test_a_partly_filled_take_profit_leaves_the_rest_under_an_engine_side_
     )
     guard = next(o for o in engine.oms.working() if o.role == "stop_loss")
     assert (guard.trigger_price, guard.quantity) == (D("29000"), D("0.006"))
+    assert engine.where_held(guard.client_id) == "app"
+    assert engine.where_held(target.client_id) == ""  # its list is over: a lone limit now
     assert engine.portfolio.position_qty("BTC/USDT") == D("0.006")
 
     # the market falls through the stop: the take-profit's rest is canceled to free the

@@ -26,6 +26,9 @@ from app.ui.chart.palette import ChartPalette
 from app.ui.context import UiContext
 
 ROLE_NAMES = {"stop_loss": "stop-loss", "take_profit": "take-profit"}
+#: where the order lives (TradingEngine.where_held): a trader must know which orders keep
+#: working when the app is closed
+HELD_NOTES = {"app": "  · held in the app", "oco": "  · OCO at the venue"}
 Notify = Callable[[str, bool], None]  # (message, is_error)
 
 
@@ -76,7 +79,8 @@ class OrderLines:
             line = self.lines.get(order.client_id)
             if line is None:
                 line = self._add(order)
-            line.label.setFormat(f"{describe(order)} @ {price:,}")
+            held = HELD_NOTES.get(self.ctx.engine.where_held(order.client_id), "")
+            line.label.setFormat(f"{describe(order)} @ {price:,}{held}")
             if order.client_id not in self._pending and not line.moving:
                 line.setValue(float(price))
 

@@ -102,6 +102,8 @@ async def test_stop_loss_and_take_profit_lines(ui_ctx: UiContext, qtbot: QtBot) 
     assert sl_line.pen.color().name() == p.stop_loss and tp_line.pen.color().name() == p.take_profit
     assert p.stop_loss != p.take_profit
     assert "stop-loss" in sl_line.label.format and "take-profit" in tp_line.label.format
+    # the paper venue holds no lists: the stop is the app's own, and the line says so
+    assert "held in the app" in sl_line.label.format and "held" not in tp_line.label.format
 
     new_stop = (last * Decimal("0.96")).quantize(Decimal("0.01"))
     await panel.drag_line_to(sl.client_id, float(new_stop))
