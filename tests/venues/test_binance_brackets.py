@@ -255,3 +255,36 @@ async def test_a_listed_bracket_is_still_one_list_after_a_restart(
         await eventually(lambda: new_stop.status is OrderStatus.FILLED)
         await eventually(lambda: new_target.status is OrderStatus.EXPIRED)
         assert engine.portfolio.position_qty("BTC/USDT") == 0
+
+
+async def test_a_list_the_venue_refuses_is_placed_the_engine_side_way(
+    venue: VenueSession, emu: BinanceEmulator
+) -> None:
+    """The entry fills while the market is already past the take-profit (a fill made while
+    we looked away): a LIMIT_MAKER there would trade at once, so Binance refuses the list.
+    The bracket falls back to a stop held in the app and a plain limit, which takes the
+    profit at once; the position is never left bare."""
+    engine = venue.engine
+    entry = await engine.place_order(
+        OrderRequest(
+            "BTC/USDT",
+            OrderSide.BUY,
+            OrderType.LIMIT,
+            QTY,
+            price=D("29000"),
+            bracket=BracketSpec(stop_loss=D("28000"), take_profit=D("29500")),
+        )
+    )
+    await eventually(lambda: entry.status is OrderStatus.ACCEPTED)
+    emu.fill_order(entry.client_id)  # at its price, with the market still at 30000
+    await eventually(lambda: entry.status is OrderStatus.FILLED)
+    await eventually(lambda: not engine.brackets.brackets)
+    children = [o for o in engine.oms.orders.values() if o.parent_id == entry.client_id]
+    refused = [o for o in children if o.status is OrderStatus.REJECTED]
+    assert {o.role for o in refused} == {"stop_loss", "take_profit"}  # the list, refused whole
+    (target,) = [o for o in children if o.role == "take_profit" and o.status is OrderStatus.FILLED]
+    assert emu.orders[target.client_id].order_list_id == -1  # a plain limit
+    (stop,) = [o for o in children if o.role == "stop_loss" and o not in refused]
+    assert stop.status is OrderStatus.CANCELED  # the app's stop, canceled by its sibling
+    assert stop.client_id not in emu.orders  # it never reached the venue
+    assert engine.portfolio.position_qty("BTC/USDT") == 0
