@@ -178,6 +178,8 @@ class BracketManager:
                 await self._replace_pair(owner, stop=new_stop, target=new_target)
             else:  # lone orders (or none): replaced by one list
                 olds = [o for o in (old_stop, old_target) if o is not None]
+                if olds:
+                    self._check_replaceable()
                 for old in olds:
                     await self.oms.cancel(old.client_id, "replaced by a one-cancels-the-other pair")
                 await self._endings.wait(olds)
@@ -426,9 +428,7 @@ class BracketManager:
             raise ValidationError("order", "the bracket has no complete pair to change")
         if old_target.price is None:
             raise ValidationError("take_profit", "the take-profit has no price")
-        if self.oms.risk.state is TradingState.HALTED:
-            # the new list would be refused: canceling the old one would leave nothing
-            raise ValidationError("trading", "trading is HALTED: the pair cannot be replaced")
+        self._check_replaceable()
         new_stop = stop if stop is not None else old_stop.trigger_price
         new_target = target if target is not None else old_target.price
         qty = quantity if quantity is not None else old_stop.quantity
@@ -441,6 +441,11 @@ class BracketManager:
         if bracket.done or old_stop.filled_qty or old_target.filled_qty:
             return  # the market got there first: the fill's handlers finish the bracket
         await self._place_pair(bracket, old_stop.side, qty, new_stop, new_target)
+
+    def _check_replaceable(self) -> None:
+        if self.oms.risk.state is TradingState.HALTED:
+            # the new orders would be refused: canceling the old ones would leave nothing
+            raise ValidationError("trading", "trading is HALTED: protection cannot be replaced")
 
     async def _reprotect(self, bracket: Bracket, expired_stop: Order) -> None:
         """The venue expired the listed stop-loss because the take-profit (partly) filled:

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from app.bootstrap import open_accounts, open_session
+from app.engine.domain.errors import ValidationError
 from app.engine.domain.orders import (
     BracketSpec,
     Order,
@@ -288,3 +289,22 @@ async def test_a_list_the_venue_refuses_is_placed_the_engine_side_way(
     assert stop.status is OrderStatus.CANCELED  # the app's stop, canceled by its sibling
     assert stop.client_id not in emu.orders  # it never reached the venue
     assert engine.portfolio.position_qty("BTC/USDT") == 0
+
+
+async def test_a_halted_account_keeps_its_list_rather_than_risk_replacing_it(
+    venue: VenueSession, emu: BinanceEmulator
+) -> None:
+    """Trading halts (the venue's USDT balance differs from ours); new orders are refused, so
+    moving a listed stop would cancel the list and leave the position bare: it is refused
+    and the list stays at the venue."""
+    engine = venue.engine
+    _, stop, target = await bought_with_bracket(engine)
+    emu.set_balance("USDT", "123")
+    await engine.reconcile()
+    assert engine.risk.state.value == "halted"
+    with pytest.raises(ValidationError, match="HALTED"):
+        await engine.modify(stop.client_id, trigger_price="29100")
+    with pytest.raises(ValidationError, match="HALTED"):
+        await engine.protect_position("BTC/USDT", take_profit="31500")
+    assert (stop.status, target.status) == (OrderStatus.ACCEPTED, OrderStatus.ACCEPTED)
+    assert len(open_lists(emu)) == 1
