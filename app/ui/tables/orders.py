@@ -9,7 +9,7 @@ stays in History.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -44,7 +44,14 @@ class StateRow:
     detail: str
 
 
-def order_columns(precision: Precision, *, history: bool) -> tuple[Column[Order], ...]:
+#: TradingEngine.where_held -> what the Held column shows (a stop held in the app dies
+#: with it; a trader must see which ones)
+HELD = {"app": "app", "oco": "OCO list", "": "venue"}
+
+
+def order_columns(
+    precision: Precision, *, history: bool, where_held: Callable[[str], str] | None = None
+) -> tuple[Column[Order], ...]:
     def price(value: Decimal | None, row: Order) -> str:
         return fmt_decimal(value, precision.price(row.symbol))
 
@@ -53,11 +60,16 @@ def order_columns(precision: Precision, *, history: bool) -> tuple[Column[Order]
 
     col = Column[Order]
     when = fmt_datetime if history else fmt_time
+    held_column: tuple[Column[Order], ...] = ()
+    if where_held is not None:
+        held = where_held
+        held_column = (col("held", "Held", lambda o: HELD.get(held(o.client_id), "")),)
     head = (
         col("time", "Time", lambda o: o.created_ns, lambda v, _o: when(v)),
         col("symbol", "Symbol", lambda o: o.symbol),
         col("side", "Side", lambda o: o.side.value),
         col("type", "Type", lambda o: o.type.value),
+        *held_column,
         col("quantity", "Qty", lambda o: o.quantity, qty, RIGHT),
         col("filled", "Filled", lambda o: o.filled_qty, qty, RIGHT),
         col("price", "Price", lambda o: o.price, price, RIGHT),
@@ -97,7 +109,9 @@ class OrdersPanel(QWidget):
         self.ctx = ctx
         precision = Precision(ctx.engine.instruments)
         self.working_model = RowTableModel(
-            order_columns(precision, history=False), _order_key, self
+            order_columns(precision, history=False, where_held=ctx.engine.where_held),
+            _order_key,
+            self,
         )
         self.working_proxy = RowSortProxy(self.working_model, self)
         self.working_view = make_table(self.working_proxy, self)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox
 from pytestqt.qtbot import QtBot
 
@@ -35,6 +36,7 @@ async def test_resting_limit_modify_cancel_and_history(ui_ctx: UiContext, qtbot:
     await eventually(lambda: wm.row_of(cid) is not None and wm.value(cid, "status") == "accepted")
     assert wm.value(cid, "price") == order.price
     assert wm.value(cid, "type") == "limit" and wm.value(cid, "source") == "manual"
+    assert wm.value(cid, "held") == "venue"
     assert panel.history_model.row_of(cid) is not None
 
     assert select_key(panel.working_view, panel.working_proxy, cid)
@@ -111,3 +113,28 @@ async def test_cancel_all_and_no_selection(ui_ctx: UiContext, qtbot: QtBot) -> N
     assert f"Cancel all: {working} order(s)" in panel.message.text()
     await eventually(lambda: panel.working_model.keys() == [])
     assert set(panel.history_model.keys()) == ids
+
+
+async def test_the_held_column_shows_which_orders_live_in_the_app(
+    ui_ctx: UiContext, qtbot: QtBot
+) -> None:
+    """The paper venue holds no one-cancels-the-other lists: a bracket's stop is held by the
+    app (it stops working when the app closes) while its take-profit rests at the venue."""
+    panel = OrdersPanel(ui_ctx)
+    qtbot.addWidget(panel)
+    engine = ui_ctx.engine
+    await eventually(lambda: "BTC/USD" in engine.portfolio.last_prices)
+    await engine.place_order(OrderRequest("BTC/USD", OrderSide.BUY, OrderType.MARKET, "0.01"))
+    await eventually(lambda: engine.portfolio.position_qty("BTC/USD") > 0)
+    placed = await engine.protect_position(
+        "BTC/USD",
+        stop_loss=below_last(ui_ctx, "BTC/USD", "0.9"),
+        take_profit=below_last(ui_ctx, "BTC/USD", "1.1"),
+    )
+    by_role = {o.role: o.client_id for o in placed}
+    wm = panel.working_model
+    await eventually(lambda: all(wm.row_of(cid) is not None for cid in by_role.values()))
+    assert wm.value(by_role["stop_loss"], "held") == "app"
+    assert wm.value(by_role["take_profit"], "held") == "venue"
+    headers = [wm.headerData(i, Qt.Orientation.Horizontal) for i in range(wm.columnCount())]
+    assert headers.index("Held") == headers.index("Type") + 1  # in view beside the type

@@ -59,6 +59,21 @@ async def test_window_trades_on_a_binance_testnet_account(
         await eventually(lambda: panels.positions.model.row_of(("manual", SYMBOL)) is not None)
         assert len(emu.trades) == 1
 
+        # protection on the position rests at Binance as one OCO list; the Orders panel and
+        # the chart say so (these keep working with the app closed)
+        placed = await engine.protect_position(SYMBOL, stop_loss="29000", take_profit="31500")
+        orders = panels.orders.working_model
+        for order in placed:
+            await eventually(
+                lambda o=order: (
+                    orders.row_of(o.client_id) is not None
+                    and orders.value(o.client_id, "held") == "OCO list"
+                )
+            )
+            line = panels.chart.line_for(order.client_id)
+            assert line is not None and "OCO at the venue" in line.label.format
+        assert {emu.orders[o.client_id].order_list_id for o in placed} != {-1}
+
         # the connection drops (1006): the status bar says so, then the streams come back
         emu.faults.close_ws(1006)
         await eventually(lambda: "DOWN" in window.status.venue.text(), within=10)
