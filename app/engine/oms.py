@@ -20,14 +20,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import replace
 from decimal import Decimal
 
+from app.engine import order_settlement
 from app.engine.bus import Bus
 from app.engine.domain.errors import InvalidTransition, ValidationError
 from app.engine.domain.events import (
-    Alert,
     ExecutionReport,
     FillRecorded,
     OrderAccepted,
@@ -207,17 +207,8 @@ class OrderManager:
     ) -> Order:
         """Check, journal, then send. Returns the order (its outcome arrives as reports)."""
         order = self.new_order(req)
-        order.apply(K.SUBMITTED, self.clock())
-        self.add(order)
-        self._unsent[order.client_id] = None
-        try:
-            await self.journal.record_order(order, "submitted")
-        finally:
-            canceled = self._unsent.pop(order.client_id, None)
-        self._publish(order, K.SUBMITTED)
-        if canceled is not None:
-            self._apply(order, K.CANCELED, reason=canceled)
-            return order
+        if await self.enter((order,), "submitted") is not None:
+            return order  # canceled while it was being journaled
         caps = self.client.capabilities
         needs_emulation = order.type.has_trigger and (
             emulate
@@ -231,29 +222,72 @@ class OrderManager:
         await self.send(order)
         return order
 
+    async def enter(self, orders: Sequence[Order], detail: str) -> str | None:
+        """Track ``orders`` as SUBMITTED and journal them, durably, before the venue hears of
+        them. A cancel asked meanwhile cannot reach the venue: it is kept and honoured here
+        (all of ``orders`` are then CANCELED, as one request) and its reason returned."""
+        now = self.clock()
+        unsent = self._unsent
+        for order in orders:
+            order.apply(K.SUBMITTED, now)
+            self.add(order)
+            unsent[order.client_id] = None
+        try:
+            for order in orders:
+                await self.journal.record_order(order, detail)
+        finally:
+            asked = [unsent.pop(order.client_id, None) for order in orders]
+        canceled = None
+        for order, why in zip(orders, asked, strict=True):
+            self._publish(order, K.SUBMITTED)
+            canceled = canceled or why
+        if canceled is not None:
+            for order in orders:
+                self._apply(order, K.CANCELED, reason=canceled)
+        return canceled
+
     async def send(self, order: Order, *, as_type: OrderType | None = None) -> None:
         """Hand a journaled order to the venue. Never retried: a doubt means UNKNOWN."""
         wire = order if as_type is None else replace(order, type=as_type, trigger_price=None)
         submit_now = self._submit_now
-        self._sending.add(order.client_id)
+        if submit_now is not None:  # answered before it returns: no deadline, no coroutine
+            await self.hand_over((order,), lambda: submit_now(wire))
+        else:
+            await self.hand_over((order,), lambda: self.client.submit(wire))
+
+    async def hand_over(
+        self, orders: Sequence[Order], request: Callable[[], Awaitable[None] | None]
+    ) -> None:
+        """Send journaled ``orders`` to the venue in one request (``request`` either answers
+        at once or returns what to await, under the request deadline). Never retried: a
+        refusal rejects them all, a doubt makes them all UNKNOWN until lookups settle them."""
+        sending = self._sending
+        for order in orders:
+            sending.add(order.client_id)
+        outcome: tuple[OrderEventKind, str] | None = None
         try:
-            if submit_now is not None:
-                submit_now(wire)  # answered before it returns: no deadline, no coroutine
-            else:
+            pending = request()
+            if pending is not None:
                 async with asyncio.timeout(self.request_timeout_s):
-                    await self.client.submit(wire)
+                    await pending
         except OrderRefused as exc:
-            self._apply(order, K.REJECTED, reason=str(exc))
+            outcome = (K.REJECTED, str(exc))
         except asyncio.CancelledError:
-            self._apply(order, K.UNKNOWN, reason="send interrupted")
+            for order in orders:
+                self._apply(order, K.UNKNOWN, reason="send interrupted")
             raise
         except (TimeoutError, VenueError, OSError) as exc:
-            self._apply(order, K.UNKNOWN, reason=f"{type(exc).__name__}: {exc}")
-        except Exception as exc:  # a bug in an adapter must not lose track of the order
-            log.exception("venue client failed submitting %s", order.client_id)
-            self._apply(order, K.UNKNOWN, reason=f"{type(exc).__name__}: {exc}")
+            outcome = (K.UNKNOWN, f"{type(exc).__name__}: {exc}")
+        except Exception as exc:  # a bug in an adapter must not lose track of the orders
+            log.exception("venue client failed submitting %s", orders[0].client_id)
+            outcome = (K.UNKNOWN, f"{type(exc).__name__}: {exc}")
         finally:
-            self._sending.discard(order.client_id)
+            for order in orders:
+                sending.discard(order.client_id)
+        if outcome is not None:
+            kind, reason = outcome
+            for order in orders:
+                self._apply(order, kind, reason=reason)
 
     # --- cancel / modify ------------------------------------------------------------------
     async def cancel(self, client_id: str, reason: str = "") -> None:
@@ -444,97 +478,18 @@ class OrderManager:
         publish(PositionChanged(self.portfolio.positions[fill.symbol], fill.ts))
         return True
 
-    # --- reconciliation -------------------------------------------------------------------
+    # --- reconciliation (order_settlement.py) ---------------------------------------------
     async def settle(self, order: Order) -> None:
         """Ask the venue what became of ``order`` and apply its answer."""
-        try:
-            async with asyncio.timeout(self.request_timeout_s):
-                state = await self.client.query_order(order.client_id, order.symbol)
-        except OrderNotFound:
-            if is_emulated(order) and order.status is not OrderStatus.UNKNOWN:
-                return  # still held engine-side: the venue is not meant to know it yet
-            if order.status in (OrderStatus.SUBMITTED, OrderStatus.UNKNOWN):
-                self._not_found_answer(order)
-            return
-        self.lost.found(order.client_id)
-        if is_emulated(order):
-            if self.emulator is not None:
-                self.emulator.release(order.client_id)
-            order.venue_order_id = state.venue_order_id
-        self.apply_venue_state(order, state)
-        cancel_reason = self._cancel_when_found.pop(order.client_id, None)
-        if cancel_reason is not None and order.is_working:
-            log.info(
-                "%s: found at the venue; sending the cancel asked for earlier", order.client_id
-            )
-            await self.cancel(order.client_id, cancel_reason)
-
-    def _not_found_answer(self, order: Order) -> None:
-        """The venue does not know ``order`` (SUBMITTED or UNKNOWN). Reject it when that is
-        final; otherwise keep it UNKNOWN until enough lookups over enough time say it is lost."""
-        if self.client.capabilities.not_found_is_final:
-            self._apply(order, K.REJECTED, reason="the venue never received this order")
-            return
-        now = self.clock()
-        answers, waited_s, lost = self.lost.not_found(order.client_id, now)
-        if lost:
-            self._cancel_when_found.pop(order.client_id, None)
-            reason = (
-                f"lost: the venue did not know it after {answers} lookups over {waited_s:.0f} s"
-            )
-            log.error("order %s %s", order.client_id, reason)
-            self._apply(order, K.REJECTED, reason=reason)
-            self.bus.publish(
-                Alert(
-                    "error",
-                    "Order lost",
-                    f"{order.side.value} {order.quantity} {order.symbol} ({order.client_id}): "
-                    f"{reason}",
-                    now,
-                    extra={"client_id": order.client_id},
-                )
-            )
-            return
-        log.warning(
-            "%s: the venue does not know it yet (%d lookup(s) over %.0f s); it stays unknown",
-            order.client_id,
-            answers,
-            waited_s,
-        )
-        if order.status is OrderStatus.SUBMITTED:
-            self._apply(order, K.UNKNOWN, reason="the venue does not know it yet")
-        elif self.on_unknown is not None:
-            self.on_unknown(order)  # still unknown: keep looking
+        await order_settlement.settle(self, order)
 
     def apply_venue_state(self, order: Order, state: VenueOrderState) -> None:
-        for fill in state.fills:
-            self.apply_fill(fill)
-        if state.status is OrderStatus.ACCEPTED and order.status in (
-            OrderStatus.SUBMITTED,
-            OrderStatus.UNKNOWN,
-        ):
-            self._apply(order, K.ACCEPTED, venue_order_id=state.venue_order_id)
-        terminal = {
-            OrderStatus.CANCELED: K.CANCELED,
-            OrderStatus.EXPIRED: K.EXPIRED,
-            OrderStatus.REJECTED: K.REJECTED,
-        }.get(state.status)
-        if terminal is not None and order.can_apply(terminal):
-            self._apply(order, terminal, reason=state.reason or "settled from the venue")
+        order_settlement.apply_venue_state(self, order, state)
 
     async def reconcile(self) -> list[str]:
-        """Settle every working order with the venue (one lookup each). Returns the changes
-        as human-readable lines. The full reconciliation (adoption of orders placed elsewhere,
-        missed fills, balances) is ``reconcile.Reconciler``."""
-        findings: list[str] = []
-        for order in list(self._working.values()):
-            if order.client_id in self._unsent or order.client_id in self._sending:
-                continue  # its own request is under way: a lookup now would race it
-            before = order.status
-            await self.settle(order)
-            if order.status is not before:
-                findings.append(f"{order.client_id}: {before.value} -> {order.status.value}")
-        return findings
+        """Settle every working order with the venue (one lookup each); the changes as
+        human-readable lines. The full reconciliation is ``reconcile.Reconciler``."""
+        return await order_settlement.reconcile(self)
 
     # --- internals ------------------------------------------------------------------------
     def _get(self, client_id: str) -> Order:

@@ -8,16 +8,10 @@ them. The venue reserves the funds once for the two, and so does ``Reservations`
 
 from __future__ import annotations
 
-import asyncio
-import logging
-
 from app.engine.domain.errors import ValidationError
-from app.engine.domain.orders import Order, OrderEventKind, OrderRequest, OrderType
+from app.engine.domain.orders import Order, OrderRequest, OrderType
 from app.engine.oms import OrderManager
-from app.engine.ports import OrderRefused, SubmitsOco, VenueError
-
-log = logging.getLogger(__name__)
-K = OrderEventKind
+from app.engine.ports import SubmitsOco
 
 
 def holds_pairs(oms: OrderManager) -> bool:
@@ -39,53 +33,11 @@ async def submit_pair(
     stop = oms.new_order(stop_req)
     target = oms.new_order(target_req)
     _check_pair(stop, target)
-    now = oms.clock()
     pair = (stop, target)
-    for order in pair:
-        order.apply(K.SUBMITTED, now)
-        oms.add(order)
-        oms._unsent[order.client_id] = None
-    oms.link_pair(stop, target)
-    try:
-        for order in pair:
-            await oms.journal.record_order(order, "submitted as a one-cancels-the-other pair")
-    finally:
-        asked = [oms._unsent.pop(order.client_id, None) for order in pair]
-    for order in pair:
-        oms._publish(order, K.SUBMITTED)
-    canceled = next((why for why in asked if why is not None), None)
-    if canceled is not None:  # one list: a cancel of either before sending drops both
-        for order in pair:
-            oms._apply(order, K.CANCELED, reason=canceled)
-        return pair
-    await _send(oms, client, stop, target)
+    oms.link_pair(stop, target)  # before they count: their funds are reserved once
+    if await oms.enter(pair, "submitted as a one-cancels-the-other pair") is None:
+        await oms.hand_over(pair, lambda: client.submit_oco(stop, target))
     return pair
-
-
-async def _send(oms: OrderManager, client: SubmitsOco, stop: Order, target: Order) -> None:
-    pair = (stop, target)
-    oms._sending.update(o.client_id for o in pair)
-    outcome: tuple[OrderEventKind, str] | None = None
-    try:
-        async with asyncio.timeout(oms.request_timeout_s):
-            await client.submit_oco(stop, target)
-    except OrderRefused as exc:
-        outcome = (K.REJECTED, str(exc))
-    except asyncio.CancelledError:
-        for order in pair:
-            oms._apply(order, K.UNKNOWN, reason="send interrupted")
-        raise
-    except (TimeoutError, VenueError, OSError) as exc:
-        outcome = (K.UNKNOWN, f"{type(exc).__name__}: {exc}")
-    except Exception as exc:  # a bug in an adapter must not lose track of the orders
-        log.exception("venue client failed submitting the pair %s", stop.client_id)
-        outcome = (K.UNKNOWN, f"{type(exc).__name__}: {exc}")
-    finally:
-        oms._sending.difference_update(o.client_id for o in pair)
-    if outcome is not None:
-        kind, reason = outcome
-        for order in pair:
-            oms._apply(order, kind, reason=reason)
 
 
 def _check_pair(stop: Order, target: Order) -> None:

@@ -66,20 +66,21 @@ class Reservations:
             self._pair_of[order.client_id] = key
             self._member_share[order.client_id] = self._share_of(order, held_at_venue)
         self._members[key] = (first.client_id, second.client_id)
-        self._restate(key)
+        self._restate(key, forget=False)  # linked before they work: nothing to count yet
 
-    def _restate(self, key: str) -> None:
+    def _restate(self, key: str, *, forget: bool = True) -> None:
         old = self._share.pop(key, None)
         if old is not None:
             book, name, amount = old
             book[name] = book.get(name, ZERO) - amount
         members = self._members[key]
         shares = [s for s in (self._member_share.get(m) for m in members) if s is not None]
-        if not shares:  # both done: the pair is forgotten
-            for member in members:
-                self._pair_of.pop(member, None)
-                self._member_share.pop(member, None)
-            del self._members[key]
+        if not shares:
+            if forget:  # both done: the pair is forgotten
+                for member in members:
+                    self._pair_of.pop(member, None)
+                    self._member_share.pop(member, None)
+                del self._members[key]
             return
         largest = max(shares, key=lambda s: s[2])
         self._share[key] = largest
