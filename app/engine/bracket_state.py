@@ -5,6 +5,7 @@ Bracket state is kept in the journal's key-value table so it survives a restart.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -35,8 +36,6 @@ class Bracket:
     done: bool = False
     symbol: str = ""
     source: str = ""
-    #: the children are one order list at the venue (one-cancels-the-other there)
-    paired: bool = False
     #: its pair is being canceled to be sent again: the cancel is not a broken pair
     replacing: bool = False
 
@@ -111,8 +110,9 @@ def child_request(
     )
 
 
-def load_brackets(journal: JournalPort) -> list[Bracket]:
-    """The brackets still open when the journal was last written."""
+def load_brackets(journal: JournalPort) -> list[tuple[Bracket, bool]]:
+    """The brackets still open when the journal was last written, each with whether its
+    stop-loss and take-profit were one order list at the venue."""
     saved: dict[str, Any] = journal.get_kv(KV_KEY, {}) or {}
     out = []
     for entry_id, data in saved.items():
@@ -126,14 +126,15 @@ def load_brackets(journal: JournalPort) -> list[Bracket]:
             bool(data["done"]),
             str(data.get("symbol", "")),
             str(data.get("source", "")),
-            bool(data.get("paired", False)),
         )
         if not bracket.done:
-            out.append(bracket)
+            out.append((bracket, bool(data.get("paired", False))))
     return out
 
 
-def save_brackets(journal: JournalPort, brackets: list[Bracket]) -> None:
+def save_brackets(
+    journal: JournalPort, brackets: list[Bracket], paired: Callable[[Bracket], bool]
+) -> None:
     data = {
         b.entry_id: {
             "spec": {k: (str(v) if v is not None else None) for k, v in asdict(b.spec).items()},
@@ -141,7 +142,7 @@ def save_brackets(journal: JournalPort, brackets: list[Bracket]) -> None:
             "done": b.done,
             "symbol": b.symbol,
             "source": b.source,
-            "paired": b.paired,
+            "paired": paired(b),
         }
         for b in brackets
         if not b.done

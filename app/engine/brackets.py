@@ -69,16 +69,22 @@ class BracketManager:
 
     # --- persistence ----------------------------------------------------------------------
     def restore(self) -> None:
-        for bracket in load_brackets(self.journal):
+        for bracket, paired in load_brackets(self.journal):
             self.brackets[bracket.entry_id] = bracket
             for child in bracket.children.values():
                 self._child_to_entry[child] = bracket.entry_id
             stop, target = self._pair_of(bracket)
-            if bracket.paired and stop is not None and target is not None:
+            if paired and stop is not None and target is not None:
                 self.oms.link_pair(stop, target)
 
     def _save(self) -> None:
-        save_brackets(self.journal, list(self.brackets.values()))
+        save_brackets(self.journal, list(self.brackets.values()), self._paired)
+
+    def _paired(self, bracket: Bracket) -> bool:
+        """Its stop-loss and take-profit are one order list at the venue (the order manager
+        links the two; a child placed since, on its own, breaks that)."""
+        stop = bracket.children.get(STOP_LOSS)
+        return stop is not None and self.oms.partners.get(stop) == bracket.children.get(TAKE_PROFIT)
 
     # --- API ------------------------------------------------------------------------------
     def attach(self, entry: Order, spec: BracketSpec) -> None:
@@ -174,7 +180,7 @@ class BracketManager:
             or self._position_bracket(symbol, now_ns)
         )
         async with self._lock(owner.entry_id):
-            if owner.paired and old_stop is not None and old_target is not None:
+            if self._paired(owner) and old_stop is not None and old_target is not None:
                 await self._replace_pair(owner, stop=new_stop, target=new_target)
             else:  # lone orders (or none): replaced by one list
                 olds = [o for o in (old_stop, old_target) if o is not None]
@@ -196,7 +202,7 @@ class BracketManager:
         """A new price, trigger or size for one order of a venue-held pair: the pair cannot
         be amended, so it is canceled and sent again with the change."""
         bracket = self._bracket_of(order)
-        if bracket is None or not bracket.paired:
+        if bracket is None or not self._paired(bracket):
             raise ValidationError("order", "is one of a pair this session did not place")
         async with self._lock(bracket.entry_id):
             await self._replace_pair(
@@ -213,7 +219,7 @@ class BracketManager:
         not one of a working pair (then nothing was done)."""
         bracket = self._bracket_of(order)
         partner = self.oms.working_partner(order.client_id)
-        if bracket is None or partner is None or not bracket.paired:
+        if bracket is None or partner is None or not self._paired(bracket):
             return False
         async with self._lock(bracket.entry_id):
             bracket.replacing = True
@@ -222,7 +228,6 @@ class BracketManager:
                 await self._endings.wait((order, partner))
             finally:
                 bracket.replacing = False
-            bracket.paired = False
             held = abs(self.oms.portfolio.position_qty(partner.symbol))
             price = partner.trigger_price if partner.role == STOP_LOSS else partner.price
             if partner.filled_qty == 0 and held and price is not None and partner.role:
@@ -259,7 +264,7 @@ class BracketManager:
             return
         if status is _EXPIRED and order.role == STOP_LOSS:
             owner = self._bracket_of(order)
-            if owner is not None and owner.paired and not owner.replacing and not owner.done:
+            if owner is not None and self._paired(owner) and not owner.replacing and not owner.done:
                 self.spawn(self._reprotect(owner, order), f"reprotect-{owner.entry_id}")
 
     def on_position(self, event: PositionChanged) -> None:
@@ -360,7 +365,7 @@ class BracketManager:
                     self._save()
                     return
                 if (
-                    bracket.paired
+                    self._paired(bracket)
                     and old_stop is not None
                     and old_stop.is_working
                     and self.oms.working_partner(old_stop.client_id) is not None
@@ -401,7 +406,6 @@ class BracketManager:
         for child in (sl, tp):
             bracket.children[child.role or ""] = child.client_id
             self._child_to_entry[child.client_id] = bracket.entry_id
-        bracket.paired = True
         if sl.status is OrderStatus.REJECTED:
             log.warning(
                 "%s refused the stop-loss/take-profit list of %s (%s): placing them separately",
@@ -409,7 +413,6 @@ class BracketManager:
                 bracket.entry_id,
                 sl.reason,
             )
-            bracket.paired = False
             await self._place(bracket, STOP_LOSS, side, qty, stop)
             await self._place(bracket, TAKE_PROFIT, side, qty, target)
 
@@ -464,7 +467,6 @@ class BracketManager:
             trigger = expired_stop.trigger_price
             if held == 0 or trigger is None:
                 return
-            bracket.paired = False
             log.info(
                 "%s: the venue expired the stop-loss of the list when the take-profit traded; "
                 "the remaining %s is protected by an engine-side stop at %s",
