@@ -169,13 +169,7 @@ class VenueOpsImpl:
         from app.brokers.fyers.sdk_bridge import FyersRest
 
         config = self._fyers_config(account, credentials, need_token=True)
-        rest = FyersRest(
-            config.app_id,
-            config.access_token,
-            config.log_dir,
-            api_base=config.api_base,
-            timeout_s=config.call_timeout_s,
-        )
+        rest = FyersRest.for_account(config)
         try:
             body = await rest.call("get_profile")
         finally:

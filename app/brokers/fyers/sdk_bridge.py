@@ -36,6 +36,7 @@ from typing import Any, Protocol, TypeVar
 
 from fyers_apiv3 import fyersModel
 
+from app.brokers.fyers.config import FyersConfig
 from app.brokers.fyers.errors import error_for, for_timeout, is_ok
 
 log = logging.getLogger(__name__)
@@ -149,6 +150,17 @@ class FyersRest:
         self._handlers = _repoint_sdk_logs(log_dir)
         for sdk_logger in (self._model.api_logger, self._model.request_logger):
             sdk_logger.logger_handler.close()  # its own file, replaced by ours above
+
+    @classmethod
+    def for_account(cls, config: FyersConfig) -> FyersRest:
+        """The REST client of one account's settings (its token, log folder and deadline)."""
+        return cls(
+            config.app_id,
+            config.access_token,
+            config.log_dir,
+            api_base=config.api_base,
+            timeout_s=config.call_timeout_s,
+        )
 
     async def call(
         self, method: str, data: Mapping[str, object] | None = None, *, write: bool = False

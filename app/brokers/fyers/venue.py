@@ -44,13 +44,7 @@ class FyersVenue:
     ) -> FyersVenue:
         config.require_token()
         factory = socket_factory or SdkSocketFactory()
-        rest = FyersRest(
-            config.app_id,
-            config.access_token,
-            config.log_dir,
-            api_base=config.api_base,
-            timeout_s=config.call_timeout_s,
-        )
+        rest = FyersRest.for_account(config)
         try:
             await rest.call("get_profile")  # a bad or expired token fails here, clearly
             instruments = [await _instrument(rest, s, read_backoff) for s in config.symbols]
