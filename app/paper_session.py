@@ -17,9 +17,9 @@ from app.engine.bus import Priority
 from app.engine.clock import FuncClock
 from app.engine.domain.market import QuoteTick, TradeTick
 from app.engine.engine import TradingEngine
-from app.engine.gc_tuning import tune_gc
 from app.engine.store import Journal
 from app.news.service import NewsService
+from app.session_services import start_services
 from app.settings import Settings
 
 PAPER_VENUE = "paper"
@@ -88,21 +88,15 @@ class PaperSession:
                 engine.on_market(market.last_trade(inst.symbol))
             await market.subscribe([i.symbol for i in instruments])
             # bots restart only now: the engine has restored orders, positions and prices
-            news = NewsService(
-                [i.symbol for i in instruments],
-                lambda coro, name: engine.tasks.spawn(coro, name, service=True),
-                interval=settings.news_poll_s,
-            )
-            news.configure(settings.news_feeds)
-            bots = BotManager(
+            news, bots, restored = await start_services(
                 engine,
-                history=lambda s, tf, n: market.history_sync(s, tf, limit=n),
-                resolve=strategies,
-                sentiment=news.sentiment,
+                settings,
+                [i.symbol for i in instruments],
+                lambda s, tf, n: market.history_sync(s, tf, limit=n),
+                strategies,
+                tune=tune,
             )
-            findings.extend(await bots.restore())
-            if tune:  # start-up is done: see app/engine/gc_tuning.py
-                tune_gc()
+            findings.extend(restored)
         except BaseException:
             journal.close()
             raise

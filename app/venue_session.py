@@ -30,12 +30,12 @@ from app.engine.clock import FuncClock
 from app.engine.domain.errors import ValidationError
 from app.engine.domain.market import QuoteTick, TradeTick
 from app.engine.engine import TradingEngine
-from app.engine.gc_tuning import tune_gc
 from app.engine.ports import DataClient, ExecutionClient, ReportsStatus
 from app.engine.store import Journal
 from app.news.service import NewsService
 from app.paper_session import PAPER_VENUE
 from app.redaction import register_secret
+from app.session_services import start_services
 from app.settings import Settings
 
 
@@ -143,22 +143,16 @@ class VenueSession:
                 engine.tasks.spawn(venue.data.run(), "market-data", service=True)
             if paper is None and isinstance(execution, Streaming):
                 engine.tasks.spawn(execution.run(), "user-data", service=True)
-            news = NewsService(
-                symbols,
-                lambda coro, name: engine.tasks.spawn(coro, name, service=True),
-                interval=settings.news_poll_s,
-            )
-            news.configure(settings.news_feeds)
             data = venue.data
-            bots = BotManager(
+            news, bots, restored = await start_services(
                 engine,
-                history=lambda s, tf, n: data.history(s, tf, limit=n),
-                resolve=strategies,
-                sentiment=news.sentiment,
+                settings,
+                symbols,
+                lambda s, tf, n: data.history(s, tf, limit=n),
+                strategies,
+                tune=tune,
             )
-            findings.extend(await bots.restore())
-            if tune:
-                tune_gc()
+            findings.extend(restored)
         except BaseException:
             if engine is not None:  # its streams and checks end before the venue closes
                 await engine.stop()
